@@ -1,0 +1,66 @@
+"""``python -m bot``: a thin command line over the advisor and the staff tools.
+
+Each command lives in the module that owns its job and exposes two functions:
+``configure(parser)`` adds its arguments, ``run(args, settings) -> int`` does the work.
+Those modules keep platform imports inside ``run`` so that building the parser stays cheap:
+``python -m bot ask`` never imports discord.py or slack_bolt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.settings import Settings, SettingsError
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ask": ("bot.ask", "answer questions from the knowledge base, with citations"),
+    "escalations": ("bot.escalation.cli", "review the staff queue: list, show, claim, answer, resolve"),
+    "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
+    "discord": ("bot.discord.run", "run the Discord bot"),
+}
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Lines: messaging advice drawn only from the charity's own guidance.",
+        epilog="Maintainers re-index the knowledge base with: python ingest.py",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_parser.set_defaults(_module=module_name)
+        _module(module_name).configure(command_parser)
+    return parser
+
+
+def _module(name: str):
+    return importlib.import_module(name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        settings = Settings.load()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _module(args._module).run(args, settings)
