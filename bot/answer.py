@@ -56,6 +56,7 @@ class Passage:
     status: str = "current"  # current | superseded
     superseded_by: str | None = None  # source path or title of the replacement
     score: float = 0.0  # higher is more relevant; comparable only within one retrieval
+    replaces: str = ""  # title of a superseded document that matched and this one replaces
 
 
 @dataclass(frozen=True)

