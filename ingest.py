@@ -1,4 +1,6 @@
-"""Index the knowledge base: ``python ingest.py [--source DIR ...] [--db DIR] [--rebuild] [--dry-run] [--json]``.
+"""Index the knowledge base.
+
+    python ingest.py [--source DIR ...] [--db DIR] [--rebuild] [--dry-run] [--json]
 
 Exit codes: 0 nothing failed, 1 some files failed (the rest were ingested and the failed
 files' previous versions stay indexed), 2 usage or configuration error.

@@ -106,7 +106,9 @@ class Advisor:
             )
         return Answer(question=question.text, text=reply.text, citations=reply.citations)
 
-    def request_person(self, question: Question, reason: str = "The member asked for a person.") -> Answer:
+    def request_person(
+        self, question: Question, reason: str = "The member asked for a person."
+    ) -> Answer:
         """Escalate as ``requested`` (the "Ask a person" button), without running the detector."""
         detection = Detection(
             kind="requested",
@@ -122,8 +124,12 @@ class Advisor:
         self, question: Question, detection: Detection, passages: Sequence[Passage]
     ) -> Answer:
         # The queue item is written before the holding reply exists, so nothing is lost.
-        item_id = self._open(question, detection.kind, detection.category, detection.reason, passages)
-        log.info("escalated question as %s/%s (item %s)", detection.kind, detection.category, item_id)
+        item_id = self._open(
+            question, detection.kind, detection.category, detection.reason, passages
+        )
+        log.info(
+            "escalated question as %s/%s (item %s)", detection.kind, detection.category, item_id
+        )
         return Answer(
             question=question.text,
             text=detection.holding_reply,

@@ -19,7 +19,10 @@ from bot.settings import Settings, SettingsError
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("bot.ask", "answer questions from the knowledge base, with citations"),
-    "escalations": ("bot.escalation.cli", "review the staff queue: list, show, claim, answer, resolve"),
+    "escalations": (
+        "bot.escalation.cli",
+        "review the staff queue: list, show, claim, answer, resolve",
+    ),
     "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
     "discord": ("bot.discord.run", "run the Discord bot"),
 }

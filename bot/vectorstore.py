@@ -71,7 +71,7 @@ class LangChainEmbeddingFunction(EmbeddingFunction[Documents]):
 
 
 def open_client(settings: Settings) -> chromadb.ClientAPI:
-    """A Chroma client: ``HttpClient`` when ``CHROMA_URL`` is set, else on-disk ``PersistentClient``."""
+    """A Chroma client: ``HttpClient`` when ``CHROMA_URL`` is set, else ``PersistentClient``."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)

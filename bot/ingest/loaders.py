@@ -112,7 +112,8 @@ def _meta_from_sidecar(path: Path) -> DocumentMeta:
     data = read_sidecar(path)
     if data is None:
         raise LoadError(
-            f"no metadata: add {sidecar_path(path).name} beside it with title, kind, date and status"
+            f"no metadata: add {sidecar_path(path).name} beside it "
+            "with title, kind, date and status"
         )
     return parse_meta(data, fallback_title=path.stem)
 

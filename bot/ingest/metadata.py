@@ -80,7 +80,8 @@ def parse_meta(data: dict, fallback_title: str) -> DocumentMeta:
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise MetadataError(
-            f"unknown metadata key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_KNOWN_KEYS))}"
+            f"unknown metadata key(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(_KNOWN_KEYS))}"
         )
     kind = str(data.get("kind", "")).strip()
     if kind not in KINDS:
