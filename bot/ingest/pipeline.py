@@ -99,6 +99,8 @@ def ingest(
 
         pending, stale_ids = _plan(roots, manifest, report, progress)
         if dry_run:
+            for item in pending:
+                (report.added if item.is_new else report.updated).append(item.rel)
             report.chunks = manifest.chunk_count
             return report
 

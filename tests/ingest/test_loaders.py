@@ -1,0 +1,119 @@
+"""Each format loads into metadata and citable sections; each kind of bad file is refused clearly."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ingest.loaders import LoadError, is_document, load
+from tests.ingest.documents import docx_bytes, encrypted_pdf_bytes, pdf_bytes, with_sidecar
+
+FRONT = """---
+title: "Lines: hotels"
+kind: line
+date: 2025-06-02
+status: current
+topics: [housing, hotels]
+---
+"""
+
+
+def test_markdown_front_matter_becomes_metadata(tmp_path):
+    path = tmp_path / "hotels.md"
+    path.write_text(FRONT + "## Our lines\n\nEveryone needs a safe home.\n", encoding="utf-8")
+    document = load(path)
+    assert document.meta.title == "Lines: hotels"
+    assert document.meta.kind == "line"
+    assert document.meta.date == "2025-06-02"
+    assert document.meta.topics == ("housing", "hotels")
+    assert "Everyone needs a safe home." in document.sections[0].text
+    assert "title:" not in document.sections[0].text
+
+
+def test_windows_1252_text_is_read_not_rejected(tmp_path):
+    path = tmp_path / "card.txt"
+    body = FRONT + "Fees cost £1,048 for each application – a café owner told us.\n"
+    path.write_bytes(body.encode("cp1252"))
+    document = load(path)
+    assert "£1,048" in document.sections[0].text
+    assert "café" in document.sections[0].text
+
+
+def test_pdf_has_one_section_per_page(tmp_path):
+    path = with_sidecar(
+        tmp_path / "handout.pdf",
+        pdf_bytes(["Prepare three key messages.", "Bridge back to your values."]),
+        "Media interview handout",
+    )
+    document = load(path)
+    assert document.meta.title == "Media interview handout"
+    assert [s.locator for s in document.sections] == ["page 1", "page 2"]
+    assert "Bridge back" in document.sections[1].text
+
+
+def test_docx_sections_follow_headings(tmp_path):
+    path = with_sidecar(
+        tmp_path / "workshop.docx",
+        docx_bytes([("Framing", ["Lead with values."]), ("Practice", ["Rewrite a headline."])]),
+        "Framing workshop",
+    )
+    document = load(path)
+    assert [s.locator for s in document.sections] == ["Framing", "Practice"]
+    assert document.sections[1].text == "Rewrite a headline."
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.md", b"", "empty"),
+        ("garbage.pdf", b"this is not a pdf at all", "corrupt"),
+        ("truncated.pdf", pdf_bytes(["Some text here."] * 3)[:700], "corrupt or truncated"),
+        ("locked.pdf", encrypted_pdf_bytes(["Secret text."]), "password-protected"),
+        ("broken.docx", b"PK\x03\x04 not really a zip", "corrupt"),
+        ("blank.pdf", pdf_bytes([""]), "no text could be extracted"),
+    ],
+)
+def test_bad_files_raise_a_clear_reason(tmp_path, name, content, reason):
+    path = tmp_path / name
+    if name.endswith((".pdf", ".docx")):
+        with_sidecar(path, content, "Bad file")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(LoadError, match=reason):
+        load(path)
+
+
+def test_missing_metadata_names_the_fix(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("## Heading\n\nText without front matter.\n")
+    with pytest.raises(LoadError, match="front matter"):
+        load(path)
+    pdf = tmp_path / "x.pdf"
+    pdf.write_bytes(pdf_bytes(["Text"]))
+    with pytest.raises(LoadError, match=r"x\.pdf\.meta\.yaml"):
+        load(pdf)
+
+
+@pytest.mark.parametrize(
+    ("front", "reason"),
+    [
+        ("kind: memo\ndate: 2025-01-01\ntitle: T", "'kind' must be one of"),
+        ("kind: line\ndate: last week\ntitle: T", "ISO date"),
+        ("kind: line\ndate: 2025-01-01\nstatus: superseded\ntitle: T", "superseded_by"),
+        ("kind: line\ndate: 2025-01-01\nowner: Sam\ntitle: T", "unknown metadata key"),
+        ("kind: [line\ndate: 2025-01-01", "not valid YAML"),
+    ],
+)
+def test_invalid_metadata_says_which_key(tmp_path, front, reason):
+    path = tmp_path / "doc.md"
+    path.write_text(f"---\n{front}\n---\nBody text.\n")
+    with pytest.raises(LoadError, match=reason):
+        load(path)
+
+
+def test_sidecars_and_hidden_files_are_not_documents(tmp_path):
+    (tmp_path / "a.pdf.meta.yaml").write_text("title: x")
+    (tmp_path / ".draft.md").write_text("x")
+    (tmp_path / "a.md").write_text("x")
+    assert not is_document(tmp_path / "a.pdf.meta.yaml")
+    assert not is_document(tmp_path / ".draft.md")
+    assert is_document(tmp_path / "a.md")
