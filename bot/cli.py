@@ -2,8 +2,8 @@
 
 Each command lives in the module that owns its job and exposes two functions:
 ``configure(parser)`` adds its arguments, ``run(args, settings) -> int`` does the work.
-Those modules keep platform imports inside ``run`` so that building the parser stays cheap:
-``python -m bot ask`` never imports discord.py or slack_bolt.
+Only the chosen command's module is imported, so ``python -m bot ask`` never imports
+discord.py or slack_bolt, and listing the commands imports nothing.
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ from bot.settings import Settings, SettingsError
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("bot.ask", "answer questions from the knowledge base, with citations"),
-    "escalations": (
-        "bot.escalation.cli",
-        "review the staff queue: list, show, claim, answer, resolve",
-    ),
+    "escalations": ("bot.escalation.cli", "staff queue: list, show, claim, answer, resolve"),
     "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
     "discord": ("bot.discord.run", "run the Discord bot"),
 }
@@ -30,7 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EXIT_USAGE = 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported to add its arguments."""
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="Lines: messaging advice drawn only from the charity's own guidance.",
@@ -41,29 +39,30 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         command_parser.set_defaults(_module=module_name)
-        _module(module_name).configure(command_parser)
+        if name == command:
+            importlib.import_module(module_name).configure(command_parser)
     return parser
-
-
-def _module(name: str):
-    return importlib.import_module(name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 0
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
     try:
         settings = Settings.load()
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return _module(args._module).run(args, settings)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level.upper(), 30),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command in ("ask", "escalations") and not args.verbose:
+        logging.getLogger().setLevel(logging.WARNING)  # keep terminal output for people
+    return importlib.import_module(args._module).run(args, settings)

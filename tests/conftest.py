@@ -14,9 +14,9 @@ import pytest
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from bot.advisor import Advisor  # noqa: E402
-from bot.embedding import MiniLMEmbeddings  # noqa: E402
-from bot.settings import PROJECT_ROOT, Settings  # noqa: E402
+from bot.advisor import Advisor
+from bot.embedding import MiniLMEmbeddings
+from bot.settings import PROJECT_ROOT, Settings
 
 TINY_CORPUS: dict[str, str] = {
     "guidance/channel-crossings.md": """---

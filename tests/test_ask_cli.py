@@ -62,7 +62,10 @@ def test_ask_answers_with_citations_and_json_lines(env):
     assert done.returncode == 0, done.stderr
     assert "Sources:" in done.stdout and "[1]" in done.stdout
 
-    questions = "How do we talk about people crossing the Channel?\nWhat's the best recipe for banana bread?\n"
+    questions = (
+        "How do we talk about people crossing the Channel?\n"
+        "What's the best recipe for banana bread?\n"
+    )
     done = run(["-m", "bot", "ask", "--json", "--file", "-"], env, stdin=questions)
     assert done.returncode == 0, done.stderr
     first, second = [json.loads(line) for line in done.stdout.splitlines()]

@@ -30,7 +30,8 @@ PASSAGES = [
 
 
 def test_every_point_is_a_sentence_from_a_passage_with_its_number():
-    reply = ExtractiveComposer().answer(Question("How do we talk about Channel crossings?"), PASSAGES)
+    question = Question("How do we talk about Channel crossings?")
+    reply = ExtractiveComposer().answer(question, PASSAGES)
     assert reply is not None
     numbers = {c.number: c for c in reply.citations}
     all_sentences = {s for p in PASSAGES for s in split_sentences(p.text)}
@@ -53,11 +54,15 @@ def test_no_passages_means_no_reply():
 
 
 def test_replacement_note_points_to_the_current_line():
-    current = passage(1, "Safe routes save lives for everyone.", replaces="Lines (2023) (2023-08-14)")
+    note = "Lines (2023) (2023-08-14)"
+    current = passage(1, "Safe routes save lives for everyone.", replaces=note)
     reply = ExtractiveComposer().answer(Question("our lines on safe routes"), [current])
     assert "Lines (2023) (2023-08-14) has been superseded" in reply.text
 
 
 def test_markdown_tables_and_lists_become_plain_points():
     text = "| Avoid | Say instead |\n|---|---|\n| illegal immigrant | undocumented person |\n"
-    assert split_sentences(text) == ["Avoid — Say instead", "illegal immigrant — undocumented person"]
+    assert split_sentences(text) == [
+        "Avoid — Say instead",
+        "illegal immigrant — undocumented person",
+    ]

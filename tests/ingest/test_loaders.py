@@ -1,4 +1,4 @@
-"""Each format loads into metadata and citable sections; each kind of bad file is refused clearly."""
+"""Each format loads into metadata and citable sections; each bad file is refused clearly."""
 
 from __future__ import annotations
 

@@ -57,9 +57,8 @@ def test_changed_and_deleted_files_leave_nothing_stale(corpus, embeddings):
     assert retriever.retrieve(Question("What does NRPF stand for?"))
 
     terminology = knowledge / "guidance/terminology.md"
-    terminology.write_text(
-        terminology.read_text().replace("No Recourse to Public Funds", "no recourse to funds (NRPF)")
-    )
+    old = terminology.read_text()
+    terminology.write_text(old.replace("No Recourse to Public Funds", "no recourse (NRPF)"))
     (knowledge / "guidance/channel-crossings.md").unlink()
     report = ingest(settings, embeddings=embeddings)
 
@@ -84,9 +83,7 @@ def test_broken_file_is_reported_and_its_previous_version_stays(corpus, embeddin
         "---\ntitle: New\nkind: guidance\ndate: 2025-07-01\n---\n## Tone\n\nBe warm and direct.\n"
     )
     report = ingest(settings, embeddings=embeddings)
-    assert report.failed == [
-        {"path": "training/handout.pdf", "error": report.failed[0]["error"]}
-    ]
+    assert report.failed == [{"path": "training/handout.pdf", "error": report.failed[0]["error"]}]
     assert "corrupt or truncated" in report.failed[0]["error"]
     assert report.added == ["guidance/new.md"]
     texts = " ".join(open_collection(settings, embeddings).get()["documents"])
