@@ -9,6 +9,9 @@ from langchain_core.embeddings import Embeddings
 from bot.advisor import Advisor
 from bot.compose import ExtractiveComposer
 from bot.embedding import build_embeddings
+from bot.escalation.detect import EscalationDetector
+from bot.escalation.policy import load_policy
+from bot.escalation.store import EscalationStore
 from bot.retrieval import ChromaRetriever
 from bot.settings import Settings
 
@@ -16,9 +19,15 @@ log = logging.getLogger(__name__)
 
 
 def build_advisor(settings: Settings, *, embeddings: Embeddings | None = None) -> Advisor:
-    """The advisor every surface uses: retrieval, answerer, escalation detector and queue."""
+    """The advisor every surface uses: retrieval, answerer, escalation detector and queue.
+
+    Raises ``PolicyError`` for a bad policy file and ``StoreUnavailable`` for a bad
+    ``DATABASE_URL``: both are configuration errors the caller reports and exits on.
+    """
     embedder = embeddings if embeddings is not None else build_embeddings(settings.embedding_model)
     return Advisor(
         retriever=ChromaRetriever(settings, embedder),
         answerer=ExtractiveComposer(),
+        detector=EscalationDetector(load_policy(settings.policy_path), embedder),
+        queue=EscalationStore.from_settings(settings),
     )

@@ -1,0 +1,145 @@
+"""The escalation policy: categories staff edit in YAML, validated with line numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CATEGORY_KEYS = {"description", "holding_reply", "kind", "patterns", "examples"}
+KINDS = ("sensitive", "requested")
+
+
+class PolicyError(ValueError):
+    """The policy file is missing or invalid; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    description: str
+    holding_reply: str
+    kind: str  # "sensitive" | "requested"
+    patterns: tuple[re.Pattern[str], ...]
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    path: Path
+    categories: tuple[Category, ...]
+    ordinary_examples: tuple[str, ...]
+
+    def category(self, name: str) -> Category:
+        for category in self.categories:
+            if category.name == name:
+                return category
+        raise KeyError(name)
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate the policy at ``path``; raise ``PolicyError`` naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: policy file not found (set POLICY_PATH)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: cannot read the policy file: {exc}") from None
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PolicyError(f"{path}, {where}: not valid YAML ({problem})") from None
+    return _Reader(path).policy(root)
+
+
+class _Reader:
+    """Walks the composed YAML nodes so every error can name its line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, node: yaml.Node | None, message: str) -> PolicyError:
+        line = f", line {node.start_mark.line + 1}" if node is not None else ""
+        return PolicyError(f"{self.path}{line}: {message}")
+
+    def mapping(self, node: yaml.Node | None, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"{what} must be a mapping of keys to values")
+        return {key.value: (key, value) for key, value in node.value}
+
+    def string(self, node: yaml.Node, what: str) -> str:
+        if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
+            raise self.fail(node, f"{what} must be non-empty text")
+        return str(node.value).strip()
+
+    def strings(
+        self, node: yaml.Node, what: str, allow_empty: bool = False
+    ) -> list[tuple[yaml.Node, str]]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(node, f"{what} must be a list")
+        if not node.value and not allow_empty:
+            raise self.fail(node, f"{what} must not be empty")
+        return [(item, self.string(item, f"each of {what}")) for item in node.value]
+
+    def policy(self, root: yaml.Node | None) -> Policy:
+        top = self.mapping(root, "the policy file")
+        unknown = set(top) - {"categories", "ordinary_examples"}
+        if unknown:
+            key = sorted(unknown)[0]
+            raise self.fail(
+                top[key][0], f"unknown key {key!r}; expected categories, ordinary_examples"
+            )
+        if "categories" not in top:
+            raise self.fail(root, "missing 'categories'")
+        categories = [
+            self.category(name, key_node, value)
+            for name, (key_node, value) in self.mapping(top["categories"][1], "categories").items()
+        ]
+        if not categories:
+            raise self.fail(top["categories"][1], "no categories defined")
+        ordinary: list[str] = []
+        if "ordinary_examples" in top:
+            ordinary = [
+                s for _, s in self.strings(top["ordinary_examples"][1], "ordinary_examples")
+            ]
+        return Policy(self.path, tuple(categories), tuple(ordinary))
+
+    def category(self, name: str, key_node: yaml.Node, node: yaml.Node) -> Category:
+        fields = self.mapping(node, f"category {name!r}")
+        for key in fields:
+            if key not in CATEGORY_KEYS:
+                raise self.fail(
+                    fields[key][0],
+                    f"category {name!r} has unknown key {key!r}; "
+                    f"allowed: {', '.join(sorted(CATEGORY_KEYS))}",
+                )
+        for required in ("description", "holding_reply", "examples"):
+            if required not in fields:
+                raise self.fail(key_node, f"category {name!r} is missing {required!r}")
+        kind = "sensitive"
+        if "kind" in fields:
+            kind = self.string(fields["kind"][1], f"{name}.kind")
+            if kind not in KINDS:
+                raise self.fail(fields["kind"][1], f"{name}.kind must be sensitive or requested")
+        patterns = []
+        if "patterns" in fields:
+            for item, source in self.strings(fields["patterns"][1], f"{name}.patterns", True):
+                try:
+                    patterns.append(re.compile(source, re.IGNORECASE))
+                except re.error as exc:
+                    raise self.fail(
+                        item, f"{name}.patterns: bad regular expression ({exc})"
+                    ) from None
+        return Category(
+            name=name,
+            description=self.string(fields["description"][1], f"{name}.description"),
+            holding_reply=self.string(fields["holding_reply"][1], f"{name}.holding_reply"),
+            kind=kind,
+            patterns=tuple(patterns),
+            examples=tuple(s for _, s in self.strings(fields["examples"][1], f"{name}.examples")),
+        )

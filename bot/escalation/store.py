@@ -1,0 +1,384 @@
+"""The escalation queue: the only state shared between the bot and staff.
+
+SQLAlchemy Core over SQLite by default (``DATABASE_URL`` can point at PostgreSQL); the schema
+is created and migrated by Alembic when the store opens. States move one way::
+
+    open -> claimed -> answered -> resolved
+    open -> answered                      (answered without claiming)
+    open | claimed -> resolved            (a gap closed without an answer)
+
+Every transition is one UPDATE whose WHERE clause re-checks the state, so two staff clicking
+at once cannot both win, and an invalid transition changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from bot.answer import Passage, Question
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATES = ("open", "claimed", "answered", "resolved")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Timestamps stored in UTC and read back timezone-aware (SQLite forgets the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.astimezone(dt.UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
+metadata = sa.MetaData()
+escalations = sa.Table(
+    "escalations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("workspace", sa.String(64)),
+    sa.Column("channel", sa.String(64)),
+    sa.Column("thread", sa.String(64)),
+    sa.Column("asker", sa.String(64)),
+    sa.Column("event_id", sa.String(128)),
+    sa.Column("link", sa.Text),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(64)),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("passages", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("assignee", sa.String(128)),
+    sa.Column("staff_answer", sa.Text),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("staff_ref", sa.String(128)),
+    sa.Column("notified_at", UTCDateTime()),
+    sa.Column("notify_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("notify_error", sa.Text),
+    sa.Column("relayed_at", UTCDateTime()),
+    sa.UniqueConstraint("platform", "event_id", name="uq_escalations_platform_event"),
+)
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("user", sa.String(64)),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("answer_ref", sa.String(128)),
+    sa.Column("helpful", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+
+class EscalationError(Exception):
+    """A queue operation was refused; the message is fit to show staff. Nothing changed."""
+
+
+class ItemNotFound(EscalationError):
+    pass
+
+
+class InvalidTransition(EscalationError):
+    pass
+
+
+class StoreUnavailable(EscalationError):
+    """The database cannot be opened (bad DATABASE_URL, unreachable server)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    platform: str
+    workspace: str | None
+    channel: str | None
+    thread: str | None
+    asker: str | None
+    event_id: str | None
+    link: str | None
+    question: str
+    kind: str
+    category: str | None
+    reason: str
+    passages: list[dict]
+    state: str
+    assignee: str | None
+    staff_answer: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    staff_ref: str | None
+    notified_at: dt.datetime | None
+    notify_attempts: int
+    notify_error: str | None
+    relayed_at: dt.datetime | None
+
+    @property
+    def for_staff(self) -> bool:
+        """True for items staff must answer (not maintainers' "no guidance" gaps)."""
+        return self.kind in ("sensitive", "requested")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class EscalationStore:
+    """Durable queue of escalated questions. Safe to share between threads and processes."""
+
+    def __init__(self, database_url: str) -> None:
+        try:
+            self.engine = sa.create_engine(database_url, future=True)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise StoreUnavailable(f"DATABASE_URL={database_url!r} is not usable: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._migrate()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EscalationStore:
+        url = settings.resolved_database_url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return cls(url)
+
+    def _migrate(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except sa.exc.OperationalError as exc:
+            raise StoreUnavailable(f"cannot open the escalation database: {exc.orig}") from None
+
+    # -- the advisor's side ------------------------------------------------------------------
+    def open_item(
+        self,
+        *,
+        question: Question,
+        kind: str,
+        category: str | None,
+        reason: str,
+        passages: Sequence[Passage],
+    ) -> int:
+        """Record a new item (committed before returning) and return its id.
+
+        The same platform event (``question.origin.event_id``) always maps to one item.
+        """
+        origin = question.origin
+        now = _now()
+        values = {
+            "platform": origin.platform,
+            "workspace": origin.workspace,
+            "channel": origin.channel,
+            "thread": origin.thread,
+            "asker": origin.user,
+            "event_id": origin.event_id,
+            "link": origin.link,
+            "question": question.text,
+            "kind": kind,
+            "category": category,
+            "reason": reason,
+            "passages": [
+                {"source": p.source, "title": p.title, "locator": p.locator, "text": p.text}
+                for p in passages
+            ],
+            "state": "open",
+            "created_at": now,
+            "updated_at": now,
+            "notify_attempts": 0,
+        }
+        try:
+            with self.engine.begin() as connection:
+                result = connection.execute(escalations.insert().values(**values))
+                item_id = int(result.inserted_primary_key[0])
+        except IntegrityError:
+            existing = self._by_event(origin.platform, origin.event_id)
+            if existing is None:
+                raise
+            log.info("event %s already has item %s", origin.event_id, existing)
+            return existing
+        log.info("opened escalation %s (%s/%s)", item_id, kind, category)
+        return item_id
+
+    def _by_event(self, platform: str, event_id: str | None) -> int | None:
+        if event_id is None:
+            return None
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(escalations.c.id).where(
+                    escalations.c.platform == platform, escalations.c.event_id == event_id
+                )
+            ).scalar()
+
+    # -- reading ---------------------------------------------------------------------------------
+    def get(self, item_id: int) -> Item:
+        """The item, or ``ItemNotFound``."""
+        with self.engine.connect() as connection:
+            row = (
+                connection.execute(sa.select(escalations).where(escalations.c.id == item_id))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise ItemNotFound(f"There is no item {item_id}.")
+        return Item(**dict(row))
+
+    def list(self, state: str | None = None, limit: int = 100) -> list[Item]:
+        """Items, newest first, optionally in one state."""
+        if state is not None and state not in STATES:
+            raise EscalationError(f"Unknown state {state!r}; use one of {', '.join(STATES)}.")
+        query = sa.select(escalations).order_by(escalations.c.id.desc()).limit(limit)
+        if state is not None:
+            query = query.where(escalations.c.state == state)
+        with self.engine.connect() as connection:
+            return [Item(**dict(row)) for row in connection.execute(query).mappings()]
+
+    def pending_notifications(self, platform: str) -> list[Item]:
+        """Staff items from ``platform`` not yet posted to the staff channel, oldest first."""
+        query = (
+            sa.select(escalations)
+            .where(
+                escalations.c.platform == platform,
+                escalations.c.notified_at.is_(None),
+                escalations.c.kind.in_(("sensitive", "requested")),
+                escalations.c.state != "resolved",
+            )
+            .order_by(escalations.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [Item(**dict(row)) for row in connection.execute(query).mappings()]
+
+    # -- transitions -------------------------------------------------------------------------
+    def claim(self, item_id: int, by: str) -> Item:
+        """Assign the item to ``by``. Re-claiming your own item is harmless."""
+        item = self.get(item_id)
+        if item.state == "claimed" and item.assignee == by:
+            return item
+        if item.state == "claimed":
+            raise InvalidTransition(
+                f"Item {item_id} is already claimed by {item.assignee}; nothing changed."
+            )
+        return self._move(item_id, ("open",), state="claimed", assignee=by)
+
+    def answer(self, item_id: int, text: str, by: str) -> Item:
+        """Record the staff answer; the surface then relays it into the member's thread."""
+        if not text or not text.strip():
+            raise InvalidTransition("An answer needs some text; nothing changed.")
+        item = self.get(item_id)
+        if item.state == "claimed" and item.assignee not in (None, by):
+            raise InvalidTransition(
+                f"Item {item_id} is claimed by {item.assignee}; only they can answer it. "
+                "Nothing changed."
+            )
+        return self._move(
+            item_id, ("open", "claimed"), state="answered", staff_answer=text.strip(), assignee=by
+        )
+
+    def resolve(self, item_id: int, by: str) -> Item:
+        """Close the item, answered or not."""
+        item = self.get(item_id)
+        return self._move(
+            item_id, ("open", "claimed", "answered"), state="resolved", assignee=item.assignee or by
+        )
+
+    def _move(self, item_id: int, allowed: tuple[str, ...], **values: object) -> Item:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                escalations.update()
+                .where(escalations.c.id == item_id, escalations.c.state.in_(allowed))
+                .values(updated_at=_now(), **values)
+            )
+        if result.rowcount != 1:
+            current = self.get(item_id)
+            raise InvalidTransition(
+                f"Item {item_id} is already {current.state}; it cannot become {values['state']}. "
+                "Nothing changed."
+            )
+        return self.get(item_id)
+
+    # -- notification bookkeeping ---------------------------------------------------------------
+    def mark_notified(self, item_id: int, staff_ref: str) -> Item:
+        """The item was posted to staff at ``staff_ref`` (e.g. channel:ts)."""
+        return self._set(item_id, staff_ref=staff_ref, notified_at=_now(), notify_error=None)
+
+    def mark_notify_failed(self, item_id: int, error: str) -> Item:
+        """Posting to staff failed: keep it visible and count the attempt, for the retry loop."""
+        log.warning("could not notify staff of item %s: %s", item_id, error)
+        return self._set(
+            item_id, notify_error=error, notify_attempts=escalations.c.notify_attempts + 1
+        )
+
+    def mark_relayed(self, item_id: int) -> Item:
+        """The staff answer reached the member's thread."""
+        return self._set(item_id, relayed_at=_now())
+
+    def _set(self, item_id: int, **values: object) -> Item:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                escalations.update().where(escalations.c.id == item_id).values(**values)
+            )
+        if result.rowcount != 1:
+            raise ItemNotFound(f"There is no item {item_id}.")
+        return self.get(item_id)
+
+    # -- feedback ------------------------------------------------------------------------------
+    def record_feedback(
+        self,
+        *,
+        platform: str,
+        user: str | None,
+        question: str,
+        answer_ref: str | None,
+        helpful: bool,
+    ) -> None:
+        """Store a member's helpful / not helpful click, for maintainers."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                feedback.insert().values(
+                    platform=platform,
+                    user=user,
+                    question=question,
+                    answer_ref=answer_ref,
+                    helpful=helpful,
+                    created_at=_now(),
+                )
+            )
+
+    def feedback_counts(self) -> dict[bool, int]:
+        """How many helpful and unhelpful clicks were recorded."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(feedback.c.helpful, sa.func.count()).group_by(feedback.c.helpful)
+            ).all()
+        return {bool(helpful): count for helpful, count in rows}
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers and one writer work at once; busy_timeout makes a second process wait
+    # for the lock instead of failing with "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

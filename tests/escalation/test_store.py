@@ -1,0 +1,191 @@
+"""The queue on a real SQLite file: every transition, refusals that change nothing, two processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+from bot.answer import Origin, Passage, Question
+from bot.escalation.store import (
+    EscalationError,
+    EscalationStore,
+    InvalidTransition,
+    ItemNotFound,
+)
+
+PASSAGE = Passage(
+    "c1", "Say people, not numbers.", "guidance/g.md", "Guide", "guidance", "Words", "2025-01-01"
+)
+
+
+@pytest.fixture
+def url(tmp_path):
+    return f"sqlite:///{tmp_path / 'queue.db'}"
+
+
+@pytest.fixture
+def store(url):
+    return EscalationStore(url)
+
+
+def open_one(store, event_id=None, kind="sensitive"):
+    question = Question(
+        "A journalist is on the phone now",
+        Origin(
+            platform="slack",
+            workspace="T1",
+            channel="C1",
+            thread="1.2",
+            user="U1",
+            event_id=event_id,
+        ),
+    )
+    return store.open_item(
+        question=question, kind=kind, category="live_crisis", reason="pattern", passages=[PASSAGE]
+    )
+
+
+def test_an_opened_item_keeps_everything_staff_need(store):
+    item = store.get(open_one(store))
+    assert (item.platform, item.workspace, item.channel, item.thread, item.asker) == (
+        "slack",
+        "T1",
+        "C1",
+        "1.2",
+        "U1",
+    )
+    assert item.state == "open" and item.category == "live_crisis" and item.reason == "pattern"
+    assert item.passages == [
+        {
+            "source": "guidance/g.md",
+            "title": "Guide",
+            "locator": "Words",
+            "text": "Say people, not numbers.",
+        }
+    ]
+    assert item.created_at.tzinfo is not None
+
+
+def test_claim_answer_resolve(store):
+    item_id = open_one(store)
+    assert store.claim(item_id, "sam").assignee == "sam"
+    assert store.claim(item_id, "sam").state == "claimed"  # re-claim by the same person: no-op
+    answered = store.answer(item_id, "  We'll call you in five minutes.  ", "sam")
+    assert (answered.state, answered.staff_answer) == (
+        "answered",
+        "We'll call you in five minutes.",
+    )
+    assert store.resolve(item_id, "sam").state == "resolved"
+
+
+def test_answer_without_claim_and_resolve_without_answer(store):
+    first, second = open_one(store), open_one(store)
+    assert store.answer(first, "Done", "alex").assignee == "alex"
+    assert store.resolve(second, "alex").state == "resolved"
+
+
+@pytest.mark.parametrize(
+    ("setup", "action", "message"),
+    [
+        (["resolve"], lambda s, i: s.resolve(i, "sam"), "already resolved"),
+        (["resolve"], lambda s, i: s.claim(i, "sam"), "already resolved"),
+        (["resolve"], lambda s, i: s.answer(i, "late", "sam"), "already resolved"),
+        (["claim"], lambda s, i: s.claim(i, "alex"), "already claimed by sam"),
+        (["claim"], lambda s, i: s.answer(i, "mine", "alex"), "claimed by sam"),
+        ([], lambda s, i: s.answer(i, "   ", "sam"), "needs some text"),
+        (["answer"], lambda s, i: s.claim(i, "sam"), "already answered"),
+    ],
+)
+def test_invalid_transitions_change_nothing(store, setup, action, message):
+    item_id = open_one(store)
+    for step in setup:
+        {
+            "resolve": lambda: store.resolve(item_id, "sam"),
+            "claim": lambda: store.claim(item_id, "sam"),
+            "answer": lambda: store.answer(item_id, "ok", "sam"),
+        }[step]()
+    before = store.get(item_id)
+    with pytest.raises(InvalidTransition, match=message):
+        action(store, item_id)
+    assert store.get(item_id) == before
+
+
+def test_missing_items_are_refused(store):
+    for action in (
+        store.get,
+        lambda i: store.claim(i, "x"),
+        lambda i: store.resolve(i, "x"),
+        lambda i: store.mark_relayed(i),
+    ):
+        with pytest.raises(ItemNotFound, match="no item 99"):
+            action(99)
+
+
+def test_the_same_event_opens_one_item(store):
+    assert open_one(store, "Ev1") == open_one(store, "Ev1")
+    assert open_one(store, "Ev2") != open_one(store, "Ev1")
+    assert len(store.list()) == 2
+
+
+def test_notification_bookkeeping_and_pending(store):
+    staff = open_one(store)
+    gap = open_one(store, kind="no_guidance")
+    assert [i.id for i in store.pending_notifications("slack")] == [staff]
+    failed = store.mark_notify_failed(staff, "channel_not_found")
+    assert (failed.notify_attempts, failed.notify_error) == (1, "channel_not_found")
+    assert store.mark_notify_failed(staff, "again").notify_attempts == 2
+    assert [i.id for i in store.pending_notifications("slack")] == [staff]
+    notified = store.mark_notified(staff, "C9:1.5")
+    assert notified.staff_ref == "C9:1.5" and notified.notify_error is None
+    assert (
+        store.pending_notifications("slack") == [] and store.pending_notifications("discord") == []
+    )
+    assert store.mark_relayed(staff).relayed_at is not None
+    assert not store.get(gap).for_staff
+
+
+def test_list_filters_by_state_and_rejects_unknown_states(store):
+    a, b = open_one(store), open_one(store)
+    store.claim(b, "sam")
+    assert [i.id for i in store.list("open")] == [a]
+    assert [i.id for i in store.list()] == [b, a]
+    with pytest.raises(EscalationError, match="Unknown state"):
+        store.list("pending")
+
+
+def test_feedback_is_stored(store):
+    store.record_feedback(
+        platform="slack", user="U1", question="q", answer_ref="C1:1", helpful=True
+    )
+    store.record_feedback(
+        platform="slack", user="U2", question="q", answer_ref="C1:1", helpful=False
+    )
+    assert store.feedback_counts() == {True: 1, False: 1}
+
+
+def _create(url: str, barrier, results) -> None:
+    store = EscalationStore(url)
+    barrier.wait()
+    results.put(open_one(store, "shared-event"))
+
+
+def test_two_processes_creating_the_same_event_make_one_item(url):
+    EscalationStore(url)  # migrate once, as the app does on start
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_create, args=(url, barrier, results)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    ids = {results.get(timeout=60), results.get(timeout=60)}
+    for worker in workers:
+        worker.join(timeout=30)
+    assert len(ids) == 1
+    assert len(EscalationStore(url).list()) == 1
+
+
+def test_a_bad_database_url_is_a_clear_error():
+    from bot.escalation.store import StoreUnavailable
+
+    with pytest.raises(StoreUnavailable, match="DATABASE_URL"):
+        EscalationStore("nonsense://")
