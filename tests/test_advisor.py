@@ -42,7 +42,12 @@ def test_a_sensitive_question_gets_a_holding_reply_and_no_advice(lines_advisor):
     assert answer.escalation.kind == "sensitive" and answer.escalation.category == "safeguarding"
     assert "999" in answer.text and "[1]" not in answer.text
     item = lines_advisor.queue.get(answer.escalation.id)
-    assert (item.state, item.category, item.asker, item.event_id) == ("open", "safeguarding", "U1", "Ev1")
+    assert (item.state, item.category, item.asker, item.event_id) == (
+        "open",
+        "safeguarding",
+        "U1",
+        "Ev1",
+    )
     # A redelivered event maps to the same item.
     assert lines_advisor.ask(question).escalation.id == item.id
     assert len(lines_advisor.queue.list()) == 1
@@ -54,7 +59,9 @@ def test_asking_for_a_person_is_requested_not_sensitive(lines_advisor):
 
 
 def test_the_ask_a_person_button_escalates_with_draft_passages(lines_advisor):
-    question = Question("How do we talk about people crossing the Channel?", Origin(platform="discord"))
+    question = Question(
+        "How do we talk about people crossing the Channel?", Origin(platform="discord")
+    )
     answer = lines_advisor.request_person(question)
     assert answer.escalation.kind == "requested" and answer.citations == ()
     item = lines_advisor.queue.get(answer.escalation.id)

@@ -1,0 +1,1 @@
+"""The Slack surface: platform events in, advisor calls, Block Kit out. No policy lives here."""

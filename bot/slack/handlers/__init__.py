@@ -1,0 +1,1 @@
+"""Slack handlers, one module per kind of interaction: members' questions, answer buttons, staff."""

@@ -1,0 +1,86 @@
+"""Members' questions: @mentions, direct messages, thread follow-ups and the /lines command."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot.slack.app import SlackSurface
+from bot.slack.blocks import safe
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/lines"
+EMPTY_COMMAND = (
+    "Ask me a question after the command, e.g. `/lines how do we talk about small boats?`"
+)
+
+
+def register(app: App, surface: SlackSurface) -> None:
+    @app.event("app_mention")
+    def on_mention(event: dict, body: dict) -> None:
+        _answer(surface, event, body)
+
+    @app.event("message")
+    def on_message(event: dict, body: dict) -> None:
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return  # edits, joins, bots (ourselves included): never answered, so no loops
+        if event.get("user") == surface.bot_user_id:
+            return
+        mentioned = surface.bot_user_id and f"<@{surface.bot_user_id}>" in event.get("text", "")
+        if event.get("channel_type") == "im":
+            _answer(surface, event, body)
+        elif mentioned:
+            return  # the app_mention event answers it
+        elif event.get("thread_ts") and surface.bot_in_thread(event["channel"], event["thread_ts"]):
+            _answer(surface, event, body)
+
+    @app.command(COMMAND)
+    def on_command(ack, command: dict, respond) -> None:
+        ack()  # within Slack's 3 seconds; the answer follows in a thread
+        text = (command.get("text") or "").strip()
+        if not text:
+            respond(text=EMPTY_COMMAND, response_type="ephemeral")
+            return
+        if not surface.first_time(f"command:{command.get('trigger_id')}"):
+            return
+        user, channel = command["user_id"], command["channel_id"]
+        parent = surface.client.chat_postMessage(
+            channel=channel, text=f"<@{user}> asked: {safe(text)}", unfurl_links=False
+        )
+        surface.answer_in_thread(
+            text=text,
+            channel=channel,
+            thread_ts=parent["ts"],
+            message_ts=parent["ts"],
+            user=user,
+            event_id=f"command:{command.get('trigger_id')}",
+            team=command.get("team_id"),
+        )
+
+
+def _answer(surface: SlackSurface, event: dict, body: dict) -> None:
+    if event.get("bot_id") or event.get("subtype") == "bot_message":
+        return  # another bot (or ourselves) mentioning us: answering could start a loop
+    channel, ts = event["channel"], event["ts"]
+    if not surface.first_time(body.get("event_id"), f"{channel}:{ts}"):
+        log.info("already handled %s (%s:%s)", body.get("event_id"), channel, ts)
+        return
+    text = surface.clean(event.get("text", ""))
+    if not text:
+        surface.client.chat_postMessage(
+            channel=channel,
+            thread_ts=event.get("thread_ts") or ts,
+            text="Hello! Ask me how to talk about a topic and I'll answer from our guidance.",
+        )
+        return
+    surface.answer_in_thread(
+        text=text,
+        channel=channel,
+        thread_ts=event.get("thread_ts") or ts,
+        message_ts=ts,
+        user=event.get("user"),
+        event_id=body.get("event_id"),
+        team=body.get("team_id"),
+    )

@@ -1,0 +1,121 @@
+"""``python -m bot slack``: run the Slack app, in Socket Mode (default) or over HTTP.
+
+Socket Mode needs ``SLACK_BOT_TOKEN`` and ``SLACK_APP_TOKEN`` and no public URL. HTTP mode
+(``SLACK_MODE=http``) needs ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET`` and serves
+``/slack/events`` on ``SLACK_HTTP_HOST:SLACK_HTTP_PORT`` (127.0.0.1 by default: put a TLS
+proxy in front; Bolt's own ``App.start()`` would bind every interface).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXIT_CONFIG = 2
+RETRY_SECONDS = 30.0
+EVENTS_PATH = "/slack/events"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mode", choices=("socket", "http"), help="override SLACK_MODE")
+    parser.add_argument("--host", help="HTTP mode: address to bind (default SLACK_HTTP_HOST)")
+    parser.add_argument("--port", type=int, help="HTTP mode: port (default SLACK_HTTP_PORT)")
+
+
+def missing_settings(settings: Settings) -> list[str]:
+    """The variables this mode needs that are not set."""
+    needed = {"SLACK_BOT_TOKEN": settings.slack_bot_token}
+    if settings.slack_mode == "socket":
+        needed["SLACK_APP_TOKEN"] = settings.slack_app_token
+    else:
+        needed["SLACK_SIGNING_SECRET"] = settings.slack_signing_secret
+    return [name for name, value in needed.items() if not value]
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    changes = {
+        k: v
+        for k, v in (
+            ("slack_mode", args.mode),
+            ("slack_http_host", args.host),
+            ("slack_http_port", args.port),
+        )
+        if v
+    }
+    settings = settings.with_overrides(**changes)
+    missing = missing_settings(settings)
+    if missing:
+        print(f"slack: set {', '.join(missing)} in .env (see .env.example)", file=sys.stderr)
+        return EXIT_CONFIG
+    if not settings.slack_staff_channel:
+        log.warning("SLACK_STAFF_CHANNEL is not set: escalations will wait in the queue")
+
+    from bot.factory import build_advisor
+    from bot.slack.app import build_app
+
+    advisor = build_advisor(settings)
+    app, surface = build_app(settings, advisor)
+    stop = threading.Event()
+    threading.Thread(
+        target=retry_loop, args=(surface, stop), daemon=True, name="staff-retry"
+    ).start()
+    try:
+        if settings.slack_mode == "socket":
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("connecting to Slack in Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token).start()
+        else:
+            server = http_server(app, settings.slack_http_host, settings.slack_http_port)
+            log.info(
+                "serving Slack events on http://%s:%s%s",
+                settings.slack_http_host,
+                server.server_port,
+                EVENTS_PATH,
+            )
+            server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+    return 0
+
+
+def retry_loop(surface, stop: threading.Event, every: float = RETRY_SECONDS) -> None:
+    """Keep posting escalations that have not reached the staff channel yet."""
+    while not stop.is_set():
+        try:
+            surface.retry_pending()
+        except Exception:  # keep retrying; the failure is logged and visible in the queue
+            log.exception("retrying staff notifications failed")
+        stop.wait(every)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args) -> None:
+        log.debug("http: " + format, *args)
+
+
+def http_server(app, host: str, port: int) -> WSGIServer:
+    """Bolt behind a WSGI server bound to ``host`` only, with signature checks on every request."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    return make_server(
+        host,
+        port,
+        SlackRequestHandler(app, path=EVENTS_PATH),
+        server_class=_ThreadingWSGIServer,
+        handler_class=_QuietHandler,
+    )

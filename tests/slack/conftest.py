@@ -1,0 +1,156 @@
+"""Slack fixtures: the loopback fake, and the real Bolt app running against it.
+
+``slack_http`` serves the app over HTTP on 127.0.0.1 (signed requests, like the Events API);
+``slack_socket`` runs it in Socket Mode against the fake's websocket.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.slack.app import SlackSurface, build_app
+from bot.slack.run import EVENTS_PATH, http_server
+from tests.fakes.slack_api import FakeSlack
+
+SECRET = "test-signing-secret"
+STAFF_CHANNEL = "CSTAFF"
+STAFF_USER = "USTAFF"
+MEMBER = "UMEMBER"
+
+
+@pytest.fixture
+def fake_slack():
+    fake = FakeSlack(channel_members={STAFF_CHANNEL: [STAFF_USER]}).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def slack_settings(lines_settings, fake_slack):
+    return lines_settings.with_overrides(
+        slack_bot_token="xoxb-test",
+        slack_app_token="xapp-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_slack.base_url,
+        slack_staff_channel=STAFF_CHANNEL,
+        slack_mode="http",
+    )
+
+
+@dataclass
+class HttpSlackApp:
+    url: str
+    surface: SlackSurface
+    fake: FakeSlack
+
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        headers: dict | None = None,
+        sign: bool = True,
+        timestamp: int | None = None,
+    ) -> tuple[int, str]:
+        """Send a request as Slack would (signed unless ``sign`` is False)."""
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        all_headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts}
+        if sign:
+            all_headers["X-Slack-Signature"] = SignatureVerifier(SECRET).generate_signature(
+                timestamp=ts, body=body
+            )
+        all_headers.update(headers or {})
+        request = urllib.request.Request(
+            self.url, data=body.encode(), headers=all_headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def event(
+        self, event: dict, event_id: str, headers: dict | None = None, **kwargs
+    ) -> tuple[int, str]:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": "T0001",
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        return self.post(body, "application/json", headers, **kwargs)
+
+    def command(self, text: str, user: str = MEMBER, channel: str = "CPUBLIC") -> tuple[int, str]:
+        form = {
+            "command": "/lines",
+            "text": text,
+            "user_id": user,
+            "channel_id": channel,
+            "team_id": "T0001",
+            "trigger_id": f"trig-{time.monotonic_ns()}",
+            "response_url": self.fake.base_url + "response",
+        }
+        return self.post(urlencode(form), "application/x-www-form-urlencoded")
+
+    def interact(self, payload: dict) -> tuple[int, str]:
+        return self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+
+
+@pytest.fixture
+def slack_http(slack_settings, lines_advisor, fake_slack):
+    app, surface = build_app(slack_settings, lines_advisor)
+    server = http_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield HttpSlackApp(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", surface, fake_slack)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def slack_socket(slack_settings, lines_advisor, fake_slack):
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    settings = slack_settings.with_overrides(slack_mode="socket")
+    app, surface = build_app(settings, lines_advisor)
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    handler.connect()
+    fake_slack.wait_for_socket()
+    yield surface
+    handler.close()
+
+
+def mention(
+    text: str, ts: str, channel: str = "CPUBLIC", user: str = MEMBER, thread_ts: str | None = None
+) -> dict:
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@UBOT> {text}",
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def posted_text(fake: FakeSlack) -> str:
+    """Everything the bot posted (text and blocks), as one string, for leak checks."""
+    return json.dumps([c.args for c in fake.calls if c.method.startswith("chat.")])
