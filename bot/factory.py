@@ -12,6 +12,7 @@ from bot.embedding import build_embeddings
 from bot.escalation.detect import EscalationDetector
 from bot.escalation.policy import load_policy
 from bot.escalation.store import EscalationStore
+from bot.llm import build_answerer, build_judge
 from bot.retrieval import ChromaRetriever
 from bot.settings import Settings
 
@@ -21,13 +22,15 @@ log = logging.getLogger(__name__)
 def build_advisor(settings: Settings, *, embeddings: Embeddings | None = None) -> Advisor:
     """The advisor every surface uses: retrieval, answerer, escalation detector and queue.
 
-    Raises ``PolicyError`` for a bad policy file and ``StoreUnavailable`` for a bad
-    ``DATABASE_URL``: both are configuration errors the caller reports and exits on.
+    Raises ``PolicyError`` for a bad policy file, ``StoreUnavailable`` for a bad
+    ``DATABASE_URL`` and ``LLMConfigError`` for an unusable ``LLM_PROVIDER``: configuration
+    errors the caller reports and exits on.
     """
     embedder = embeddings if embeddings is not None else build_embeddings(settings.embedding_model)
+    policy = load_policy(settings.policy_path)
     return Advisor(
         retriever=ChromaRetriever(settings, embedder),
-        answerer=ExtractiveComposer(),
-        detector=EscalationDetector(load_policy(settings.policy_path), embedder),
+        answerer=build_answerer(settings, fallback=ExtractiveComposer()),
+        detector=EscalationDetector(policy, embedder, judge=build_judge(settings)),
         queue=EscalationStore.from_settings(settings),
     )
