@@ -1,0 +1,1 @@
+"""The Discord surface: gateway events and interactions in, advisor calls, embeds out."""

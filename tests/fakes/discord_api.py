@@ -1,0 +1,478 @@
+"""A loopback stand-in for Discord: REST API v10 and the gateway, for the real discord.py client.
+
+It speaks the gateway protocol (HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats and
+acks, dispatches with sequence numbers, RECONNECT -> RESUME -> replay -> RESUMED), serves
+the REST routes the bot uses, and records every REST call so tests can assert on what the
+bot actually sent. Runs on 127.0.0.1 in the test's own event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+GUILD, TEXT_CHANNEL, STAFF_CHANNEL = "900", "901", "902"
+STAFF_ROLE = "950"
+BOT = {
+    "id": "800",
+    "username": "Lines",
+    "discriminator": "0",
+    "global_name": "Lines",
+    "avatar": None,
+    "bot": True,
+}
+APP_ID = "810"
+MEMBER = {
+    "id": "700",
+    "username": "member",
+    "discriminator": "0",
+    "global_name": "Member",
+    "avatar": None,
+}
+STAFFER = {
+    "id": "701",
+    "username": "staffer",
+    "discriminator": "0",
+    "global_name": "Staffer",
+    "avatar": None,
+}
+OTHER_BOT = {
+    "id": "702",
+    "username": "otherbot",
+    "discriminator": "0",
+    "global_name": None,
+    "avatar": None,
+    "bot": True,
+}
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+@dataclass
+class RestCall:
+    method: str
+    path: str
+    body: Any
+
+
+class FakeDiscord:
+    def __init__(self) -> None:
+        self.calls: list[RestCall] = []
+        self.messages: dict[str, list[dict]] = {}  # channel id -> messages, oldest first
+        self.channels: dict[str, dict] = {}
+        self.events: list[dict] = []  # every dispatch, for RESUME replay
+        self.identifies = 0
+        self.resumes: list[dict] = []
+        self.fail_channels: set[str] = set()
+        self._ids = itertools.count(10_000)
+        self._ws: web.WebSocketResponse | None = None
+        self._changed = asyncio.Condition()
+        self.session_id = "session-1"
+        for cid, name in ((TEXT_CHANNEL, "general"), (STAFF_CHANNEL, "staff")):
+            self.channels[cid] = {
+                "id": cid,
+                "type": 0,
+                "guild_id": GUILD,
+                "name": name,
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+                "rate_limit_per_user": 0,
+                "last_message_id": None,
+            }
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> FakeDiscord:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    # -- gateway -----------------------------------------------------------------------------
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                break
+            payload = json.loads(msg.data)
+            op = payload["op"]
+            if op == 1:
+                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif op == 2:
+                self.identifies += 1
+                await self._send_ready(ws)
+            elif op == 6:
+                self.resumes.append(payload["d"])
+                for event in self.events:
+                    if event["s"] > payload["d"]["seq"]:
+                        await ws.send_json(event)
+                await ws.send_json({"op": 0, "t": "RESUMED", "s": len(self.events) + 1000, "d": {}})
+            async with self._changed:
+                self._changed.notify_all()
+        if self._ws is ws:
+            self._ws = None
+        return ws
+
+    async def _send_ready(self, ws) -> None:
+        ready = {
+            "v": 10,
+            "user": BOT,
+            "guilds": [{"id": GUILD, "unavailable": True}],
+            "session_id": self.session_id,
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": APP_ID, "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "shard": [0, 1],
+        }
+        await self._raw_dispatch(ws, "READY", ready)
+        guild = {
+            "id": GUILD,
+            "name": "Sector",
+            "icon": None,
+            "owner_id": STAFFER["id"],
+            "unavailable": False,
+            "member_count": 3,
+            "large": False,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "roles": [self._role(GUILD, "@everyone", 0), self._role(STAFF_ROLE, "Staff", 1)],
+            "channels": list(self.channels.values()),
+            "threads": [],
+            "members": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "joined_at": now(),
+            "premium_tier": 0,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "system_channel_flags": 0,
+            "preferred_locale": "en-GB",
+        }
+        await self._raw_dispatch(ws, "GUILD_CREATE", guild)
+
+    @staticmethod
+    def _role(rid: str, name: str, position: int) -> dict:
+        return {
+            "id": rid,
+            "name": name,
+            "permissions": "0",
+            "position": position,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+
+    async def _raw_dispatch(self, ws, event: str, data: dict) -> None:
+        payload = {"op": 0, "t": event, "s": len(self.events) + 1, "d": data}
+        self.events.append(payload)
+        if ws is not None and not ws.closed:
+            await ws.send_json(payload)
+
+    async def dispatch(self, event: str, data: dict) -> None:
+        """Send a dispatch now, or keep it for RESUME if the bot is disconnected."""
+        await self._raw_dispatch(self._ws, event, data)
+
+    async def reconnect_request(self) -> None:
+        """Ask the bot to reconnect (op 7), as Discord does before moving a session."""
+        ws = self._ws
+        self._ws = None
+        await ws.send_json({"op": 7, "d": None, "s": None, "t": None})
+
+    async def wait_for_resume(self, timeout: float = 10) -> dict:
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: self.resumes and self._ws), timeout
+            )
+        return self.resumes[-1]
+
+    # -- REST ----------------------------------------------------------------------------------
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body = None
+        if request.can_read_body:
+            if request.content_type == "multipart/form-data":
+                reader = await request.multipart()
+                async for part in reader:
+                    if part.name == "payload_json":
+                        body = json.loads(await part.text())
+            else:
+                text = await request.text()
+                body = json.loads(text) if text else None
+        call = RestCall(request.method, path, body)
+        self.calls.append(call)
+        async with self._changed:
+            self._changed.notify_all()
+        status, payload = self._route(request.method, path, body, request.query)
+        if re.fullmatch(r"/channels/\d+/messages/\d+/threads", path) and status == 201:
+            await self.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
+        if payload is None:
+            return web.Response(status=status)
+        # discord.py parses JSON only when the content type is exactly this (no charset).
+        return web.Response(
+            status=status,
+            body=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+
+    def _route(self, method: str, path: str, body: Any, query) -> tuple[int, Any]:
+        if path == "/users/@me":
+            return 200, BOT
+        if path == "/oauth2/applications/@me":
+            return 200, {
+                "id": APP_ID,
+                "name": "Lines",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "k",
+                "flags": 0,
+                "owner": STAFFER,
+                "summary": "",
+                "team": None,
+            }
+        if re.fullmatch(rf"/applications/{APP_ID}/commands", path) and method == "PUT":
+            return 200, [
+                {
+                    **c,
+                    "id": self.new_id(),
+                    "application_id": APP_ID,
+                    "version": "1",
+                    "default_member_permissions": None,
+                    "type": c.get("type", 1),
+                }
+                for c in body
+            ]
+        if m := re.fullmatch(r"/channels/(\d+)/typing", path):
+            return 204, None
+        if m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", path):
+            parent, starter = m.groups()
+            thread = {
+                "id": starter,
+                "type": 11,
+                "guild_id": GUILD,
+                "parent_id": parent,
+                "owner_id": BOT["id"],
+                "name": body["name"],
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+                "message_count": 0,
+                "member_count": 1,
+                "flags": 0,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                    "archive_timestamp": now(),
+                    "locked": False,
+                },
+            }
+            self.channels[starter] = thread
+            return 201, thread
+        if m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path):
+            channel, mid = m.groups()
+            found = next((x for x in self.messages.get(channel, []) if x["id"] == mid), None)
+            if method == "PATCH" and found is not None:
+                found.update(
+                    {k: v for k, v in body.items() if k in ("content", "embeds", "components")}
+                )
+            return (200, found) if found else (404, {"message": "Unknown Message", "code": 10008})
+        if m := re.fullmatch(r"/channels/(\d+)/messages", path):
+            channel = m.group(1)
+            if method == "GET":
+                history = list(reversed(self.messages.get(channel, [])))
+                if "before" in query:
+                    history = [x for x in history if int(x["id"]) < int(query["before"])]
+                return 200, history[: int(query.get("limit", 50))]
+            if channel in self.fail_channels:
+                return 403, {"message": "Missing Access", "code": 50001}
+            return 200, self.add_message(
+                channel,
+                BOT,
+                body.get("content") or "",
+                embeds=body.get("embeds") or [],
+                components=body.get("components") or [],
+            )
+        if m := re.fullmatch(r"/channels/(\d+)", path):
+            channel = self.channels.get(m.group(1))
+            return (
+                (200, channel) if channel else (404, {"message": "Unknown Channel", "code": 10003})
+            )
+        if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
+            return 200, {"interaction": {"id": m.group(1), "type": 2}}
+        if m := re.fullmatch(rf"/webhooks/{APP_ID}/([^/]+)", path):
+            return 200, self.add_message(
+                TEXT_CHANNEL,
+                BOT,
+                body.get("content") or "",
+                embeds=body.get("embeds") or [],
+                components=body.get("components") or [],
+            )
+        if re.fullmatch(rf"/webhooks/{APP_ID}/([^/]+)/messages/@original", path):
+            return 200, self.add_message(
+                TEXT_CHANNEL, BOT, "", embeds=(body or {}).get("embeds") or []
+            )
+        return 404, {"message": f"fake has no route {method} {path}", "code": 0}
+
+    # -- what tests use --------------------------------------------------------------------------
+    def add_message(
+        self,
+        channel: str,
+        author: dict,
+        content: str,
+        *,
+        mentions: list | None = None,
+        embeds: list | None = None,
+        components: list | None = None,
+    ) -> dict:
+        message = {
+            "id": self.new_id(),
+            "channel_id": channel,
+            "author": author,
+            "content": content,
+            "timestamp": now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": mentions or [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": embeds or [],
+            "pinned": False,
+            "type": 0,
+            "components": components or [],
+            "flags": 0,
+        }
+        if self.channels.get(channel, {}).get("guild_id"):
+            message["guild_id"] = GUILD
+        self.messages.setdefault(channel, []).append(message)
+        return message
+
+    async def member_says(
+        self,
+        content: str,
+        channel: str = TEXT_CHANNEL,
+        author: dict = MEMBER,
+        mention_bot: bool = False,
+        guild: bool = True,
+    ) -> dict:
+        """A person posts a message; the bot hears it as MESSAGE_CREATE."""
+        if mention_bot:
+            content = f"<@{BOT['id']}> {content}"
+        message = self.add_message(channel, author, content, mentions=[BOT] if mention_bot else [])
+        data = dict(message)
+        if guild:
+            data["member"] = {"roles": [], "joined_at": now(), "deaf": False, "mute": False}
+        else:
+            data.pop("guild_id", None)
+        await self.dispatch("MESSAGE_CREATE", data)
+        return message
+
+    async def interact(
+        self,
+        kind: int,
+        data: dict,
+        *,
+        user: dict = MEMBER,
+        roles: list[str] | None = None,
+        channel: str = TEXT_CHANNEL,
+        message: dict | None = None,
+    ) -> str:
+        """An interaction (2 command, 3 component, 5 modal submit) from a guild member; returns its id."""
+        interaction_id = self.new_id()
+        payload = {
+            "id": interaction_id,
+            "application_id": APP_ID,
+            "type": kind,
+            "data": data,
+            "guild_id": GUILD,
+            "channel_id": channel,
+            "channel": self.channels.get(channel) or {"id": channel, "type": 0, "guild_id": GUILD},
+            "member": {
+                "user": user,
+                "roles": roles or [],
+                "joined_at": now(),
+                "deaf": False,
+                "mute": False,
+                "permissions": "2147483647",
+                "flags": 0,
+            },
+            "token": f"token-{interaction_id}",
+            "version": 1,
+            "attachment_size_limit": 10485760,
+            "app_permissions": "2147483647",
+            "locale": "en-GB",
+            "guild_locale": "en-GB",
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+            "context": 0,
+        }
+        if message is not None:
+            payload["message"] = message
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return interaction_id
+
+    async def wait_for(
+        self, method: str, pattern: str, count: int = 1, timeout: float = 10
+    ) -> list[RestCall]:
+        """Wait until ``count`` REST calls match ``method`` and the ``pattern`` regex on the path."""
+
+        def found():
+            return [c for c in self.calls if c.method == method and re.fullmatch(pattern, c.path)]
+
+        async with self._changed:
+            try:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: len(found()) >= count), timeout
+                )
+            except TimeoutError:
+                raise AssertionError(
+                    f"no {count}x {method} {pattern}; calls: {[(c.method, c.path) for c in self.calls]}"
+                ) from None
+        return found()
+
+    def sent(self, pattern: str) -> list[RestCall]:
+        return [
+            c for c in self.calls if c.method in ("POST", "PATCH") and re.fullmatch(pattern, c.path)
+        ]
