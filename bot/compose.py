@@ -26,6 +26,7 @@ _ADVICE = re.compile(
     r"offer|make|start|open|explain|name|remember|refer|instead|prefer|choose|frame|show|tell)\b",
     re.IGNORECASE,
 )
+_AVOID_START = re.compile(r"^(?:avoid|don't|do not|never|not)\b", re.IGNORECASE)
 _SUFFIXES = ("ings", "ing", "ers", "ies", "ied", "ed", "es", "er", "ly", "s")
 
 
@@ -33,8 +34,9 @@ _SUFFIXES = ("ings", "ing", "ers", "ies", "ied", "ed", "es", "er", "ly", "s")
 class _Candidate:
     passage_rank: int
     position: int
-    sentence: str
+    sentence: str  # as shown to the member
     score: float
+    original: str  # verbatim from the passage, for the citation's quote
 
 
 def stem(token: str) -> str:
@@ -43,6 +45,14 @@ def stem(token: str) -> str:
         if len(token) > len(suffix) + 3 and token.endswith(suffix):
             return token[: -len(suffix)]
     return token
+
+
+def _keep_warning(locator: str, sentence: str) -> str:
+    """A sentence from an "Avoid" section keeps its meaning when lifted out of it."""
+    section = locator.rsplit("›", 1)[-1].strip().lower()
+    if section.startswith(("avoid", "don't", "do not")) and not _AVOID_START.match(sentence):
+        return f"Avoid: {sentence[0].lower()}{sentence[1:]}"
+    return sentence
 
 
 def split_sentences(text: str) -> list[str]:
@@ -82,7 +92,7 @@ class ExtractiveComposer:
         lines = []
         for candidate in chosen:
             number = numbers.setdefault(candidate.passage_rank, len(numbers) + 1)
-            quotes.setdefault(candidate.passage_rank, []).append(candidate.sentence)
+            quotes.setdefault(candidate.passage_rank, []).append(candidate.original)
             lines.append(f"• {candidate.sentence} [{number}]")
 
         citations = tuple(
@@ -107,6 +117,8 @@ class ExtractiveComposer:
                     continue
                 if len(sentence) > MAX_CHARS:
                     sentence = sentence[:MAX_CHARS].rsplit(" ", 1)[0] + "…"
+                original = sentence
+                sentence = _keep_warning(passage.locator, sentence)
                 words = {stem(t) for t in tokenize(sentence)}
                 overlap = len(words & query) / (len(query) or 1)
                 score = (
@@ -116,7 +128,7 @@ class ExtractiveComposer:
                     + (0.25 if _ADVICE.match(sentence) else 0.0)
                     - 0.02 * position
                 )
-                candidates.append(_Candidate(rank, position, sentence, score))
+                candidates.append(_Candidate(rank, position, sentence, score, original))
 
         picked: list[_Candidate] = []
         per_passage: dict[int, int] = {}

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 CANDIDATES = 20  # dense hits considered before fusion and filtering
 RRF_K = 60
 MAX_PER_SOURCE = 2
+KEYWORD_COVERAGE = 0.75  # a chunk holding this share of the query's rare words is relevant...
+KEYWORD_MIN_DENSE = 0.15  # ...unless its meaning is plainly elsewhere
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOPWORDS = frozenset(
     """
@@ -61,7 +63,9 @@ class BM25:
         import numpy as np
 
         self.ids = ids
+        self.index = {chunk_id: i for i, chunk_id in enumerate(ids)}
         docs = [Counter(tokenize(t)) for t in texts]
+        self.terms = [frozenset(d) for d in docs]
         lengths = np.array([sum(d.values()) for d in docs], dtype=np.float32)
         avg = float(lengths.mean()) if len(docs) else 1.0
         postings: dict[str, tuple[list[int], list[int]]] = {}
@@ -71,13 +75,29 @@ class BM25:
                 rows.append(index)
                 tfs.append(tf)
         n = len(docs)
+        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.idf: dict[str, float] = {}
         self.weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, (rows, tfs) in postings.items():
             idf = math.log(1 + (n - len(rows) + 0.5) / (len(rows) + 0.5))
+            self.idf[term] = idf
             rows_array = np.array(rows, dtype=np.int32)
             tf = np.array(tfs, dtype=np.float32)
             norm = tf + k1 * (1 - b + b * lengths[rows_array] / (avg or 1.0))
             self.weights[term] = (rows_array, (idf * tf * (k1 + 1) / norm).astype(np.float32))
+
+    def coverage(self, query: str, chunk_id: str) -> float:
+        """Share of the query's information (IDF-weighted terms) that the chunk contains.
+
+        Words the corpus has never seen count fully against it, so "banana bread" covers
+        nothing while "what is ILR" is fully covered by the chunk defining ILR.
+        """
+        terms = set(tokenize(query))
+        if not terms or chunk_id not in self.index:
+            return 0.0
+        weights = {t: self.idf.get(t, self.unseen_idf) for t in terms}
+        present = self.terms[self.index[chunk_id]]
+        return sum(w for t, w in weights.items() if t in present) / sum(weights.values())
 
     def top(self, query: str, n: int) -> list[tuple[str, float]]:
         """The ``n`` best (chunk id, score) pairs, best first; only chunks sharing a term."""
@@ -147,13 +167,24 @@ class ChromaRetriever:
                 hits[chunk_id] = _passage(chunk_id, text, meta, 1.0 - distance)
 
         ranked = self._fuse(view, query, vector, hits)
-        if not ranked or ranked[0].score < self.min_relevance:
+        passages = [p for p in ranked if self._relevant(view, query, p)]
+        if not passages:
             return []
-        passages = [p for p in ranked if p.score >= self.min_relevance]
         passages = self._replace_superseded(view, vector, passages)
         return _diversify(passages, self.top_k)
 
     # -- internals ---------------------------------------------------------------------------
+    def _relevant(self, view: _IndexView, query: str, passage: Passage) -> bool:
+        """Close enough in meaning, or (for names and acronyms) containing most of the query."""
+        if passage.score >= self.min_relevance:
+            return True
+        return (
+            self.use_bm25
+            and view.bm25 is not None
+            and passage.score >= KEYWORD_MIN_DENSE
+            and view.bm25.coverage(query, passage.chunk_id) >= KEYWORD_COVERAGE
+        )
+
     def _fuse(
         self, view: _IndexView, query: str, vector: list[float], hits: dict[str, Passage]
     ) -> list[Passage]:

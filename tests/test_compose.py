@@ -66,3 +66,21 @@ def test_markdown_tables_and_lists_become_plain_points():
         "Avoid — Say instead",
         "illegal immigrant — undocumented person",
     ]
+
+
+def test_a_sentence_from_an_avoid_section_keeps_its_warning():
+    avoid = Passage(
+        "c9",
+        'Calling people "illegal crossers".',
+        "l.md",
+        "Lines",
+        "line",
+        "Avoid",
+        "2025-01-01",
+        score=0.6,
+    )
+    reply = ExtractiveComposer().answer(
+        Question("what should we avoid calling people crossing"), [avoid]
+    )
+    assert reply.text.startswith('• Avoid: calling people "illegal crossers". [1]')
+    assert reply.citations[0].quote == 'Calling people "illegal crossers".'

@@ -117,3 +117,16 @@ def test_sidecars_and_hidden_files_are_not_documents(tmp_path):
     assert not is_document(tmp_path / "a.pdf.meta.yaml")
     assert not is_document(tmp_path / ".draft.md")
     assert is_document(tmp_path / "a.md")
+
+
+def test_short_windows_1252_text_keeps_its_pound_sign(tmp_path):
+    # Detectors guess Windows-1250 for this and read "£" as "Ł".
+    path = tmp_path / "fees.txt"
+    path.write_bytes((FRONT + "Fees can cost more than £2,800 per person.\n").encode("cp1252"))
+    assert "£2,800" in load(path).sections[0].text
+
+
+def test_other_encodings_are_still_detected(tmp_path):
+    path = tmp_path / "utf16.txt"
+    path.write_bytes((FRONT + "Les réfugiés ont droit à la sécurité.\n").encode("utf-16"))
+    assert "réfugiés" in load(path).sections[0].text
