@@ -156,15 +156,9 @@ class ChromaRetriever:
             include=["documents", "metadatas", "distances"],
         )
         hits: dict[str, Passage] = {}
-        for chunk_id, text, meta, distance in zip(
-            result["ids"][0],
-            result["documents"][0],
-            result["metadatas"][0],
-            result["distances"][0],
-            strict=True,
-        ):
+        for chunk_id, text, meta, similarity in _query_hits(result):
             if chunk_id in view.live_ids:
-                hits[chunk_id] = _passage(chunk_id, text, meta, 1.0 - distance)
+                hits[chunk_id] = _passage(chunk_id, text, meta, similarity)
 
         ranked = self._fuse(view, query, vector, hits)
         passages = [p for p in ranked if self._relevant(view, query, p)]
@@ -238,15 +232,9 @@ class ChromaRetriever:
             where={"$and": [{"source": source}, {"status": "current"}]},
             include=["documents", "metadatas", "distances"],
         )
-        for chunk_id, text, meta, distance in zip(
-            result["ids"][0],
-            result["documents"][0],
-            result["metadatas"][0],
-            result["distances"][0],
-            strict=True,
-        ):
+        for chunk_id, text, meta, similarity in _query_hits(result):
             if chunk_id in view.live_ids:
-                return _passage(chunk_id, text, meta, 1.0 - distance)
+                return _passage(chunk_id, text, meta, similarity)
         return None
 
     def _current_view(self) -> _IndexView:
@@ -287,6 +275,17 @@ class ChromaRetriever:
             bm25 = BM25(list(got["ids"]), texts)
         log.info("loaded index view: %d live chunks", len(live))
         return _IndexView(stamp, collection, live, bm25)
+
+
+def _query_hits(result: dict):
+    """(chunk id, text, metadata, cosine similarity) for each hit of a one-query result."""
+    return zip(
+        result["ids"][0],
+        result["documents"][0],
+        result["metadatas"][0],
+        (1.0 - d for d in result["distances"][0]),
+        strict=True,
+    )
 
 
 def search_text(question: Question) -> str:

@@ -40,6 +40,21 @@ def apply_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+def interaction_origin(
+    interaction: discord.Interaction, event_id: str, link: str | None = None
+) -> Origin:
+    """Where an interaction came from; replies and staff answers go to its channel."""
+    return Origin(
+        platform="discord",
+        workspace=str(interaction.guild_id) if interaction.guild_id else None,
+        channel=str(interaction.channel_id),
+        thread=str(interaction.channel_id),
+        user=str(interaction.user.id),
+        event_id=event_id,
+        link=link,
+    )
+
+
 class LinesBot(discord.Client):
     def __init__(self, settings: Settings, advisor: Advisor, **options) -> None:
         intents = discord.Intents.default()
@@ -152,14 +167,7 @@ class LinesBot(discord.Client):
 
     async def on_ask_command(self, interaction: discord.Interaction, question: str) -> None:
         await interaction.response.defer(thinking=True)  # acknowledged at once; answer follows
-        origin = Origin(
-            platform="discord",
-            workspace=str(interaction.guild_id) if interaction.guild_id else None,
-            channel=str(interaction.channel_id),
-            thread=str(interaction.channel_id),
-            user=str(interaction.user.id),
-            event_id=f"interaction:{interaction.id}",
-        )
+        origin = interaction_origin(interaction, f"interaction:{interaction.id}")
         answer = await asyncio.to_thread(self.advisor.ask, Question(question, origin))
         view = AnswerView() if not answer.escalated else discord.utils.MISSING
         await interaction.followup.send(
@@ -188,15 +196,8 @@ class LinesBot(discord.Client):
                 "The staff team already has this one.", ephemeral=True
             )
             return
-        origin = Origin(
-            platform="discord",
-            workspace=str(interaction.guild_id) if interaction.guild_id else None,
-            channel=str(interaction.channel_id),
-            thread=str(interaction.channel_id),
-            user=str(interaction.user.id),
-            event_id=f"person:{message_id}",
-            link=interaction.message.jump_url if interaction.message else None,
-        )
+        link = interaction.message.jump_url if interaction.message else None
+        origin = interaction_origin(interaction, f"person:{message_id}", link)
         question = Question(embeds.question_of(interaction.message), origin)
         answer = await asyncio.to_thread(self.advisor.request_person, question)
         await interaction.response.send_message(answer.text, allowed_mentions=NO_PINGS)

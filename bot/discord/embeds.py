@@ -10,6 +10,7 @@ from __future__ import annotations
 import discord
 
 from bot.answer import Answer, Citation
+from bot.formatting import split_to_fit
 
 DESCRIPTION_LIMIT = 4096
 FIELD_LIMIT = 1024
@@ -18,23 +19,6 @@ QUESTION_PREFIX = "Q: "
 COLOUR = discord.Colour(0x2C3E50)
 ALERT = discord.Colour(0xC0392B)
 STAFF = discord.Colour(0x27AE60)
-
-
-def _chunks(text: str, limit: int) -> list[str]:
-    pieces, current = [], ""
-    for line in text.splitlines(keepends=True):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        if len(current) + len(line) > limit:
-            pieces.append(current)
-            current = ""
-        current += line
-    pieces.append(current)
-    return [p.strip() for p in pieces if p.strip()]
 
 
 def citation_line(c: Citation) -> str:
@@ -47,7 +31,7 @@ def citation_line(c: Citation) -> str:
 
 def answer_embeds(answer: Answer) -> list[discord.Embed]:
     """The answer as one or more embeds; the first carries the question (for the buttons)."""
-    parts = _chunks(answer.text, DESCRIPTION_LIMIT - 200)
+    parts = split_to_fit(answer.text, DESCRIPTION_LIMIT - 200)
     embeds = []
     for index, part in enumerate(parts or ["…"]):
         embed = discord.Embed(description=part, colour=ALERT if answer.escalated else COLOUR)
@@ -55,7 +39,7 @@ def answer_embeds(answer: Answer) -> list[discord.Embed]:
             embed.set_author(name=(QUESTION_PREFIX + answer.question)[:256])
         embeds.append(embed)
     if answer.citations:
-        sources = _chunks("\n".join(citation_line(c) for c in answer.citations), FIELD_LIMIT)
+        sources = split_to_fit("\n".join(citation_line(c) for c in answer.citations), FIELD_LIMIT)
         for n, chunk in enumerate(sources[:25]):
             target = embeds[-1]
             if len(target) + len(chunk) + 10 > EMBED_TOTAL or len(target.fields) >= 25:

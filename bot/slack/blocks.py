@@ -11,6 +11,7 @@ import json
 import re
 
 from bot.answer import Answer, Citation
+from bot.formatting import split_to_fit
 
 SECTION_LIMIT = 3000  # characters in one section's text
 BLOCK_LIMIT = 50  # blocks in one message
@@ -46,25 +47,6 @@ def _context(text: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def _split(text: str, limit: int = SECTION_LIMIT) -> list[str]:
-    """Split on line boundaries (or hard, for an over-long line) so each piece fits a section."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        if len(current) + len(line) > limit:
-            pieces.append(current)
-            current = ""
-        current += line
-    pieces.append(current)
-    return [p.rstrip("\n") for p in pieces if p.strip()]
-
-
 def citation_line(c: Citation) -> str:
     """``[1] *Title* — Section · guidance · 2025-03-10`` (and ``superseded`` when it is)."""
     parts = [f"[{c.number}] *{safe(c.title)}*"]
@@ -80,12 +62,14 @@ def citation_line(c: Citation) -> str:
 
 def answer_messages(answer: Answer) -> list[tuple[str, list[dict]]]:
     """The member's reply as one or more (fallback text, blocks) messages, within Slack's limits."""
-    blocks: list[dict] = [_section(piece) for piece in _split(safe(answer.text))]
+    blocks: list[dict] = [
+        _section(piece) for piece in split_to_fit(safe(answer.text), SECTION_LIMIT)
+    ]
     if answer.citations:
         blocks.append({"type": "divider"})
         blocks.append(_section("*Sources*"))
         sources = "\n".join(citation_line(c) for c in answer.citations)
-        blocks.extend(_section(piece) for piece in _split(sources))
+        blocks.extend(_section(piece) for piece in split_to_fit(sources, SECTION_LIMIT))
     if not answer.escalated:
         blocks.append(feedback_actions(answer.question))
     fallback = safe(answer.text)[:3500]
@@ -212,5 +196,5 @@ def staff_answer_message(text: str) -> tuple[str, list[dict]]:
     """A staff answer as the member sees it, clearly marked as coming from a person."""
     body = safe(text)
     blocks = [_context("💬 *Reply from the staff team*")]
-    blocks.extend(_section(piece) for piece in _split(body))
+    blocks.extend(_section(piece) for piece in split_to_fit(body, SECTION_LIMIT))
     return f"Reply from the staff team: {body}"[:3500], blocks

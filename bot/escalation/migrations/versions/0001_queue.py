@@ -1,5 +1,9 @@
 """The escalation queue and member feedback.
 
+The columns repeat ``bot/escalation/store.py`` on purpose: a migration is a frozen record of
+the schema at this revision and must never import the current model, or later changes to the
+model would silently rewrite history.
+
 Revision ID: 0001
 Revises:
 """
