@@ -5,7 +5,12 @@
    and compared with every category's examples. A sentence escalates when it is very close to
    a category, or close to it and clearly closer than to any ordinary messaging question.
    Checking sentences one by one catches a sensitive clause inside a long message.
-3. Judge: when an LLM is configured, it is asked last, only about questions the first two
+3. Thread: a short follow-up in a thread (a few words, such as "she's only 16") is also read
+   together with the member's previous message. It escalates only when the pair is sensitive,
+   more sensitive than the previous message alone, and the follow-up leans the same way on its
+   own: the current message decides, the history only gives it context. Bot and staff turns are
+   never read (a holding reply mentions 999, which would colour everything after it).
+4. Judge: when an LLM is configured, it is asked last, only about questions the first two
    passed; it can add an escalation, never remove one. A failing judge is logged and ignored.
 """
 
@@ -26,11 +31,13 @@ from bot.escalation.policy import Category, Policy
 log = logging.getLogger(__name__)
 
 Judge = Callable[[Question, Sequence[Category]], Detection | None]
+"""An optional extra opinion (``bot.llm.judge``): asked last, it can only add an escalation."""
 
 HIGH = 0.85  # this close to a sensitive example escalates whatever else it resembles
 LOW = 0.45  # from here, escalate if clearly closer to a category than to ordinary questions
 MARGIN = 0.04
 MAX_SEGMENTS = 6
+FOLLOW_UP_WORDS = 15  # a message this short in a thread is read with the previous one too
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -69,46 +76,85 @@ class EscalationDetector:
         text = question.text.strip()
         if not text:
             return None
+        detection = self._by_pattern(text) or self._by_similarity(text) or self._by_thread(question)
+        if detection is not None or self.judge is None:
+            return detection
+        try:
+            return self.judge(question, self.policy.categories)
+        except Exception:  # the judge is optional; it must never break answering
+            log.exception("the LLM escalation judge failed; continuing without it")
+            return None
+
+    def score(self, text: str) -> Score:
+        """The most sensitive-looking segment of ``text`` (whole or a sentence), with its scores."""
+        return max(self._scores(segments_of(text)), key=self._rank)
+
+    def _by_pattern(self, text: str) -> Detection | None:
         for category in self.policy.categories:
             for pattern in category.patterns:
                 match = pattern.search(text)
                 if match:
                     return self._detection(category, f"matched the pattern {match.group(0)!r}")
-        best = self.score(text)
-        if best is not None and self._escalates(best):
-            reason = (
-                f"close to {best.category} examples (similarity {best.similarity:.2f}"
-                f" vs {best.ordinary:.2f} for ordinary questions)"
-            )
-            return self._detection(self.policy.category(best.category), reason)
-        if self.judge is not None:
-            try:
-                return self.judge(question, self.policy.categories)
-            except Exception:  # the judge is optional; it must never break answering
-                log.exception("the LLM escalation judge failed; continuing without it")
         return None
 
-    def score(self, text: str) -> Score | None:
-        """The most sensitive-looking segment of ``text`` and its scores."""
-        examples, ordinary = self._load()
-        segments = segments_of(text)
-        vectors = np.asarray(self.embeddings.embed_documents(segments), dtype=np.float32)
-        similarity = vectors @ examples.T  # (segments, examples)
-        ordinary_best = (
-            (vectors @ ordinary.T).max(axis=1) if len(ordinary) else np.zeros(len(segments))
-        )
-        best: Score | None = None
-        for row, segment in enumerate(segments):
-            column = int(similarity[row].argmax())
-            candidate = Score(
-                self._labels[column],
-                float(similarity[row, column]),
-                float(ordinary_best[row]),
-                segment,
+    def _by_similarity(self, text: str) -> Detection | None:
+        best = self.score(text)
+        if not self._escalates(best):
+            return None
+        return self._detection(self.policy.category(best.category), _closeness(best))
+
+    def _by_thread(self, question: Question) -> Detection | None:
+        text = question.text.strip()
+        earlier = _previous_member_message(question)
+        if earlier is None or len(text.split()) > FOLLOW_UP_WORDS:
+            return None
+        combined = f"{earlier} {text}"
+        spanning = self._pattern_only_in(combined, earlier)
+        if spanning is not None:
+            category, matched = spanning
+            reason = f"with the member's previous message, matched the pattern {matched!r}"
+            return self._detection(category, reason)
+        alone, before, together = self._scores([text, earlier, combined])
+        if (
+            self._escalates(together)
+            and together.category == alone.category
+            and together.similarity - together.ordinary > before.similarity - before.ordinary
+        ):
+            reason = (
+                f"a follow-up that, with the member's previous message, is {_closeness(together)}"
             )
-            if best is None or self._rank(candidate) > self._rank(best):
-                best = candidate
-        return best
+            return self._detection(self.policy.category(together.category), reason)
+        return None
+
+    def _pattern_only_in(self, combined: str, earlier: str) -> tuple[Category, str] | None:
+        # A pattern spanning both messages counts; one the earlier message matched alone was
+        # already handled when that message was asked.
+        for category in self.policy.categories:
+            for pattern in category.patterns:
+                match = pattern.search(combined)
+                if match and not pattern.search(earlier):
+                    return category, match.group(0)
+        return None
+
+    def _scores(self, texts: list[str]) -> list[Score]:
+        examples, ordinary = self._load()
+        vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+        similarity = vectors @ examples.T  # (texts, examples)
+        ordinary_best = (
+            (vectors @ ordinary.T).max(axis=1) if len(ordinary) else np.zeros(len(texts))
+        )
+        scores = []
+        for row, text in enumerate(texts):
+            column = int(similarity[row].argmax())
+            scores.append(
+                Score(
+                    self._labels[column],
+                    float(similarity[row, column]),
+                    float(ordinary_best[row]),
+                    text,
+                )
+            )
+        return scores
 
     def _escalates(self, score: Score) -> bool:
         if score.similarity >= self.high:
@@ -140,6 +186,22 @@ class EscalationDetector:
         return Detection(
             kind=kind, category=category.name, reason=reason, holding_reply=category.holding_reply
         )
+
+
+def _closeness(score: Score) -> str:
+    return (
+        f"close to {score.category} examples (similarity {score.similarity:.2f}"
+        f" vs {score.ordinary:.2f} for ordinary questions)"
+    )
+
+
+def _previous_member_message(question: Question) -> str | None:
+    current = question.text.strip()
+    for turn in reversed(question.history):
+        text = turn.text.strip()
+        if turn.author == "member" and text and text != current:
+            return text
+    return None
 
 
 def segments_of(text: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.advisor import Detection
-from bot.answer import Question
+from bot.answer import Question, Turn
 from bot.escalation.detect import EscalationDetector, segments_of
 from bot.escalation.policy import load_policy
 from bot.settings import PROJECT_ROOT
@@ -104,3 +104,49 @@ def test_the_judge_can_only_add_and_its_failure_is_harmless(embeddings):
 
     quiet = EscalationDetector(policy, embeddings, judge=broken)
     assert quiet.detect(Question("How do we talk about hotels?")) is None
+
+
+def thread(*earlier: str) -> tuple[Turn, ...]:
+    """A thread where the bot replied to each earlier member message (with a 999 holding reply)."""
+    turns: list[Turn] = []
+    for text in earlier:
+        turns += [Turn("member", text), Turn("bot", "If anyone is in immediate danger, call 999.")]
+    return tuple(turns)
+
+
+def test_a_short_follow_up_is_read_with_the_previous_message(detector):
+    follow_up = "she's only 16 and still very shaken"
+    assert detector.detect(Question(follow_up)) is None, "alone it is ambiguous"
+    detection = detector.detect(
+        Question(follow_up, history=thread("A journalist wants to interview one of our members"))
+    )
+    assert detection is not None and detection.category == "safeguarding"
+    assert "previous message" in detection.reason
+
+
+@pytest.mark.parametrize(
+    ("earlier", "follow_up"),
+    [
+        ("A man died at the detention centre this morning and the press want a quote", "thanks"),
+        (
+            "A man died at the detention centre this morning and the press want a quote",
+            "ok, and how do we word the newsletter next month?",
+        ),
+        ("How do we talk about people in asylum hotels?", "and for a council meeting?"),
+    ],
+)
+def test_an_ordinary_follow_up_is_not_escalated_by_its_history(detector, earlier, follow_up):
+    assert detector.detect(Question(follow_up, history=thread(earlier))) is None
+
+
+def test_a_pattern_split_across_two_messages_is_caught(detector):
+    earlier = "We got an email from a producer at Radio 4 about our campaign"
+    assert detector.detect(Question(earlier)) is None
+    detection = detector.detect(Question("she is waiting on the line", history=thread(earlier)))
+    assert detection is not None and detection.category == "live_crisis"
+    assert "previous message, matched the pattern" in detection.reason
+
+
+def test_only_member_turns_give_context(detector):
+    bot_only = (Turn("bot", "A man died at the centre this morning; call 999."),)
+    assert detector.detect(Question("thanks, that helps", history=bot_only)) is None
