@@ -15,13 +15,18 @@ import getpass
 import json
 import sys
 import textwrap
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported only when a command runs
+    from bot.escalation.store import Item
 
 EXIT_OK, EXIT_REFUSED, EXIT_CONFIG = 0, 1, 2
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the staff actions (list, show, claim, answer, resolve) to ``parser``."""
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = sub.add_parser("list", help="list items, newest first")
     listing.add_argument("--state", choices=("open", "claimed", "answered", "resolved"))
@@ -43,6 +48,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Carry out one staff action on the queue at ``DATABASE_URL``; return the exit code."""
     from bot.escalation.store import EscalationError, EscalationStore, StoreUnavailable
 
     try:
@@ -76,7 +82,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _as_json(item) -> dict:
+def _as_json(item: Item) -> dict[str, Any]:
     data = dataclasses.asdict(item)
     for key, value in data.items():
         if hasattr(value, "isoformat"):
@@ -84,7 +90,7 @@ def _as_json(item) -> dict:
     return data
 
 
-def _table(items) -> str:
+def _table(items: list[Item]) -> str:
     if not items:
         return "No items."
     rows = [("ID", "STATE", "KIND", "CATEGORY", "WHERE", "ASSIGNEE", "QUESTION")]
@@ -112,7 +118,7 @@ def _table(items) -> str:
     return "\n".join(lines)
 
 
-def _details(item) -> str:
+def _details(item: Item) -> str:
     lines = [
         f"Item {item.id}: {item.state}"
         + (f" (assigned to {item.assignee})" if item.assignee else ""),

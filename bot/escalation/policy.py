@@ -18,6 +18,8 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True)
 class Category:
+    """One kind of question staff answer instead of the bot, as the policy file defines it."""
+
     name: str
     description: str
     holding_reply: str
@@ -28,11 +30,14 @@ class Category:
 
 @dataclass(frozen=True)
 class Policy:
+    """The whole policy: its categories in file order, and the ordinary anchor questions."""
+
     path: Path
     categories: tuple[Category, ...]
     ordinary_examples: tuple[str, ...]
 
     def category(self, name: str) -> Category:
+        """The category called ``name``; ``KeyError`` if the policy has none."""
         for category in self.categories:
             if category.name == name:
                 return category

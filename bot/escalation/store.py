@@ -18,6 +18,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -37,10 +38,16 @@ class UTCDateTime(sa.TypeDecorator):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(
+        self, value: dt.datetime | None, dialect: sa.Dialect
+    ) -> dt.datetime | None:
+        """Store every timestamp in UTC."""
         return value.astimezone(dt.UTC) if value is not None else None
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: sa.Dialect
+    ) -> dt.datetime | None:
+        """Read timestamps back as UTC-aware datetimes."""
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value
@@ -93,11 +100,11 @@ class EscalationError(Exception):
 
 
 class ItemNotFound(EscalationError):
-    pass
+    """No item has this id."""
 
 
 class InvalidTransition(EscalationError):
-    pass
+    """The item's state (or its assignee) does not allow this change."""
 
 
 class StoreUnavailable(EscalationError):
@@ -106,6 +113,8 @@ class StoreUnavailable(EscalationError):
 
 @dataclass(frozen=True)
 class Item:
+    """One queue item as stored; every store call returns a fresh copy."""
+
     id: int
     platform: str
     workspace: str | None
@@ -276,44 +285,54 @@ class EscalationStore:
         item = self.get(item_id)
         if item.state == "claimed" and item.assignee == by:
             return item
-        if item.state == "claimed":
-            raise InvalidTransition(
-                f"Item {item_id} is already claimed by {item.assignee}; nothing changed."
-            )
-        return self._move(item_id, ("open",), state="claimed", assignee=by)
+        return self._move(item_id, "claimed", escalations.c.state == "open", assignee=by)
 
     def answer(self, item_id: int, text: str, by: str) -> Item:
-        """Record the staff answer; the surface then relays it into the member's thread."""
+        """Record the staff answer; the surface then relays it into the member's thread.
+
+        Open items can be answered by anyone; a claimed item only by the person who claimed it.
+        """
         if not text or not text.strip():
             raise InvalidTransition("An answer needs some text; nothing changed.")
-        item = self.get(item_id)
-        if item.state == "claimed" and item.assignee not in (None, by):
-            raise InvalidTransition(
-                f"Item {item_id} is claimed by {item.assignee}; only they can answer it. "
-                "Nothing changed."
-            )
-        return self._move(
-            item_id, ("open", "claimed"), state="answered", staff_answer=text.strip(), assignee=by
+        allowed = sa.or_(
+            escalations.c.state == "open",
+            sa.and_(escalations.c.state == "claimed", escalations.c.assignee == by),
         )
+        return self._move(item_id, "answered", allowed, staff_answer=text.strip(), assignee=by)
 
     def resolve(self, item_id: int, by: str) -> Item:
-        """Close the item, answered or not."""
-        item = self.get(item_id)
+        """Close the item, answered or not; it keeps its assignee, or gets ``by``."""
         return self._move(
-            item_id, ("open", "claimed", "answered"), state="resolved", assignee=item.assignee or by
+            item_id,
+            "resolved",
+            escalations.c.state.in_(("open", "claimed", "answered")),
+            assignee=sa.func.coalesce(escalations.c.assignee, by),
         )
 
-    def _move(self, item_id: int, allowed: tuple[str, ...], **values: object) -> Item:
+    def _move(
+        self, item_id: int, state: str, allowed: sa.ColumnElement[bool], **values: object
+    ) -> Item:
+        # The check and the change are one UPDATE, so of two staff acting at once only one
+        # can match the WHERE clause; the other is refused with the state the winner left.
         with self.engine.begin() as connection:
             result = connection.execute(
                 escalations.update()
-                .where(escalations.c.id == item_id, escalations.c.state.in_(allowed))
-                .values(updated_at=_now(), **values)
+                .where(escalations.c.id == item_id, allowed)
+                .values(state=state, updated_at=_now(), **values)
             )
         if result.rowcount != 1:
             current = self.get(item_id)
+            if current.state == "claimed" and state == "claimed":
+                raise InvalidTransition(
+                    f"Item {item_id} is already claimed by {current.assignee}; nothing changed."
+                )
+            if current.state == "claimed" and state == "answered":
+                raise InvalidTransition(
+                    f"Item {item_id} is claimed by {current.assignee}; only they can answer it. "
+                    "Nothing changed."
+                )
             raise InvalidTransition(
-                f"Item {item_id} is already {current.state}; it cannot become {values['state']}. "
+                f"Item {item_id} is already {current.state}; it cannot become {state}. "
                 "Nothing changed."
             )
         return self.get(item_id)
@@ -375,7 +394,7 @@ class EscalationStore:
         return {bool(helpful): count for helpful, count in rows}
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     # WAL lets readers and one writer work at once; busy_timeout makes a second process wait
     # for the lock instead of failing with "database is locked".
     cursor = dbapi_connection.cursor()

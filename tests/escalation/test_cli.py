@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from bot.answer import Origin, Question
+from bot.answer import Origin, Passage, Question
 from bot.escalation.store import EscalationStore
 from bot.settings import PROJECT_ROOT
 
@@ -25,16 +25,27 @@ def db(tmp_path):
         kind="sensitive",
         category="live_crisis",
         reason="matched the pattern 'died at the centre this morning'",
-        passages=[],
+        passages=[
+            Passage(
+                "c1",
+                "Say you will come back to them, and do.",
+                "guidance/media.md",
+                "Media handling",
+                "guidance",
+                "Holding lines",
+                "2025-01-01",
+            )
+        ],
     )
     return url, item
 
 
 def cli(url, *args):
+    # Run from another folder: the migrations must be found without an alembic.ini here.
     return subprocess.run(
         [sys.executable, "-m", "bot", "escalations", *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "DATABASE_URL": url},
+        cwd=PROJECT_ROOT / "knowledge",
+        env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(PROJECT_ROOT)},
         capture_output=True,
         text=True,
         timeout=60,
@@ -51,6 +62,8 @@ def test_staff_work_an_item_from_the_terminal(db):
         "A man died at the centre this morning" in shown.stdout
         and "assigned to sam" in shown.stdout
     )
+    assert "Media handling — Holding lines (guidance/media.md)" in shown.stdout
+    assert "Say you will come back to them, and do." in shown.stdout
     assert (
         cli(url, "answer", str(item), "--text", "We are calling you now.", "--as", "sam").returncode
         == 0

@@ -189,3 +189,68 @@ def test_a_bad_database_url_is_a_clear_error():
 
     with pytest.raises(StoreUnavailable, match="DATABASE_URL"):
         EscalationStore("nonsense://")
+
+
+def _claim(url: str, item_id: int, name: str, barrier, results) -> None:
+    store = EscalationStore(url)
+    barrier.wait()
+    try:
+        results.put((name, store.claim(item_id, name).assignee))
+    except InvalidTransition as exc:
+        results.put((name, str(exc)))
+
+
+def test_two_staff_claiming_at_once_from_two_processes_one_wins(url):
+    item_id = open_one(EscalationStore(url))
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    workers = [
+        context.Process(target=_claim, args=(url, item_id, name, barrier, results))
+        for name in ("sam", "alex")
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = dict(results.get(timeout=60) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=30)
+    winner = EscalationStore(url).get(item_id).assignee
+    loser = "alex" if winner == "sam" else "sam"
+    assert outcomes[winner] == winner
+    assert outcomes[loser] == f"Item {item_id} is already claimed by {winner}; nothing changed."
+
+
+def test_resolving_keeps_the_assignee_or_records_who_closed_it(store):
+    claimed, untouched = open_one(store), open_one(store)
+    store.claim(claimed, "sam")
+    assert store.resolve(claimed, "alex").assignee == "sam"
+    assert store.resolve(untouched, "alex").assignee == "alex"
+
+
+def test_the_claimer_may_answer_and_the_message_names_them(store):
+    item_id = open_one(store)
+    store.claim(item_id, "sam")
+    with pytest.raises(InvalidTransition, match=f"Item {item_id} is claimed by sam; only they"):
+        store.answer(item_id, "mine", "alex")
+    assert store.answer(item_id, "ours", "sam").staff_answer == "ours"
+
+
+def test_the_migrations_ship_inside_the_package():
+    import importlib.resources
+
+    import bot.escalation.migrations.versions  # a package, so an installed copy carries it
+
+    files = importlib.resources.files("bot.escalation.migrations")
+    assert files.joinpath("env.py").is_file() and files.joinpath("script.py.mako").is_file()
+    assert files.joinpath("versions", "0001_queue.py").is_file()
+    assert bot.escalation.migrations.versions.__file__
+
+
+def test_the_migrated_schema_matches_the_model(store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from bot.escalation.store import metadata
+
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == [], "add an Alembic revision for the model change"

@@ -1,0 +1,1 @@
+"""Alembic migrations of the escalation queue (a package so installs carry them)."""
