@@ -2,6 +2,11 @@
 
 python -m bench.eval_escalation        # figures
 python -m bench.eval_escalation -v     # also every miss and false escalation
+
+The eval questions are kept out of the policy file (a test checks it), so the figures measure
+how well detection generalises. As a second, larger check of false escalations, the questions
+of the retrieval evaluation (``questions.yaml``, ``unanswerable.yaml``: ordinary messaging and
+out-of-scope questions written by another engineer) are run through the detector too.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -18,14 +24,28 @@ from bot.escalation.detect import EscalationDetector
 from bot.escalation.policy import load_policy
 from bot.settings import Settings
 
-EVAL = Path(__file__).parent / "eval" / "escalation.yaml"
+EVAL = Path(__file__).parent / "eval"
 
 
-def main() -> dict:
+def retrieval_questions() -> list[str]:
+    """Every question of the retrieval evaluation: none of them should escalate."""
+    questions: list[str] = []
+    for name in ("questions.yaml", "unanswerable.yaml"):
+        path = EVAL / name
+        if path.exists():
+            questions += [
+                case["question"] if isinstance(case, dict) else str(case)
+                for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            ]
+    return questions
+
+
+def main() -> dict[str, Any]:
+    """Run the detector over the eval set, print the figures and return them."""
     settings = Settings.load()
     policy = load_policy(settings.policy_path)
     detector = EscalationDetector(policy, build_embeddings(settings.embedding_model))
-    data = yaml.safe_load(EVAL.read_text(encoding="utf-8"))
+    data = yaml.safe_load((EVAL / "escalation.yaml").read_text(encoding="utf-8"))
     verbose = "-v" in sys.argv
 
     confusion: Counter[tuple[str, str]] = Counter()
@@ -38,21 +58,30 @@ def main() -> dict:
         right_category += got == case["category"]
         if verbose and got != case["category"]:
             print(f"  want {case['category']:16} got {got:16} {case['question']}")
-    false = 0
-    for question in data["ordinary"]:
-        detection = detector.detect(Question(question))
-        if detection is not None:
-            false += 1
-            if verbose:
-                print(f"  FALSE {detection.category:16} {question}  ({detection.reason})")
+    false = _false_escalations(detector, data["ordinary"], verbose)
+    others = retrieval_questions()
+    false_others = _false_escalations(detector, others, verbose)
 
     n_sensitive, n_ordinary = len(data["sensitive"]), len(data["ordinary"])
-    recall = caught / n_sensitive
-    false_rate = false / n_ordinary
+    figures: dict[str, Any] = {
+        "recall": caught / n_sensitive,
+        "right_category": right_category / n_sensitive,
+        "false_escalations": false / n_ordinary,
+        "false_escalations_retrieval_questions": false_others / len(others) if others else 0.0,
+        "confusion": {f"{want}->{got}": n for (want, got), n in sorted(confusion.items())},
+    }
     print(f"Escalation ({n_sensitive} sensitive, {n_ordinary} ordinary questions)")
-    print(f"  recall (escalated at all):   {recall:.0%}  ({caught}/{n_sensitive})")
-    print(f"  right category:              {right_category / n_sensitive:.0%}")
-    print(f"  false escalations:           {false_rate:.0%}  ({false}/{n_ordinary})")
+    print(f"  recall (escalated at all):   {figures['recall']:.0%}  ({caught}/{n_sensitive})")
+    print(f"  right category:              {figures['right_category']:.0%}")
+    print(
+        f"  false escalations:           {figures['false_escalations']:.0%}  ({false}/{n_ordinary})"
+    )
+    if others:
+        rate = figures["false_escalations_retrieval_questions"]
+        print(
+            f"  false escalations, retrieval eval questions: {rate:.0%}"
+            f"  ({false_others}/{len(others)})"
+        )
     names = [c.name for c in policy.categories]
     columns = [*names, "(none)"]
     width = max(len(n) for n in columns) + 1
@@ -61,7 +90,18 @@ def main() -> dict:
     for expected in names:
         cells = "".join(f"{confusion[(expected, got)]:>10}" for got in columns)
         print(f"  {expected:<{width}}{cells}")
-    return {"recall": recall, "false_escalations": false_rate}
+    return figures
+
+
+def _false_escalations(detector: EscalationDetector, questions: list[str], verbose: bool) -> int:
+    false = 0
+    for question in questions:
+        detection = detector.detect(Question(question))
+        if detection is not None:
+            false += 1
+            if verbose:
+                print(f"  FALSE {detection.category:16} {question}  ({detection.reason})")
+    return false
 
 
 if __name__ == "__main__":

@@ -22,7 +22,10 @@ def detector(embeddings):
 @pytest.mark.parametrize(
     ("question", "category"),
     [
-        ("A young man we support said he doesn't want to go on after the refusal", "safeguarding"),
+        (
+            "a lad from our drop-in says he can't see the point of carrying on since the refusal",
+            "safeguarding",
+        ),
         (
             "one of our mums told me she feels like everyone would be better off without her",
             "safeguarding",
@@ -57,7 +60,7 @@ def test_paraphrased_sensitive_questions_are_caught(detector, question, category
 @pytest.mark.parametrize(
     "question",
     [
-        "What words should we avoid when describing refugees?",
+        "Is there a list of terms to steer clear of when writing about refugees?",
         "How should we write about deaths in detention for our supporters' newsletter?",
         "How do we talk about people crossing the Channel?",
         "What are our lines on the new immigration bill?",

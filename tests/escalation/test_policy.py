@@ -72,3 +72,22 @@ def test_a_broken_policy_names_the_line(tmp_path, text, message):
 def test_a_missing_policy_says_which_setting(tmp_path):
     with pytest.raises(PolicyError, match="POLICY_PATH"):
         load_policy(tmp_path / "absent.yaml")
+
+
+def test_the_eval_set_is_kept_out_of_the_policy():
+    """The eval measures generalisation only if none of its questions is a policy example."""
+    import re
+
+    import yaml
+
+    def normal(text: str) -> str:
+        return re.sub(r"\W+", " ", text.lower()).strip()
+
+    policy = load_policy(REAL)
+    taught = {normal(e) for c in policy.categories for e in c.examples}
+    taught |= {normal(e) for e in policy.ordinary_examples}
+    data = yaml.safe_load((PROJECT_ROOT / "bench" / "eval" / "escalation.yaml").read_text())
+    questions = [c["question"] for c in data["sensitive"]] + data["ordinary"]
+    assert len(data["sensitive"]) >= 35 and len(data["ordinary"]) >= 35
+    assert {c["category"] for c in data["sensitive"]} == {c.name for c in policy.categories}
+    assert [q for q in questions if normal(q) in taught] == []
