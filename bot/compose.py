@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answer import Citation, Passage, Question, Reply
-from bot.retrieval import search_text, tokenize
+from bot.text import search_text, stem, tokenize
 
 MAX_POINTS = 4
 PER_PASSAGE = 2
@@ -27,7 +27,6 @@ _ADVICE = re.compile(
     re.IGNORECASE,
 )
 _AVOID_START = re.compile(r"^(?:avoid|don't|do not|never|not)\b", re.IGNORECASE)
-_SUFFIXES = ("ings", "ing", "ers", "ies", "ied", "ed", "es", "er", "ly", "s")
 
 
 @dataclass(frozen=True)
@@ -37,14 +36,6 @@ class _Candidate:
     sentence: str  # as shown to the member
     score: float
     original: str  # verbatim from the passage, for the citation's quote
-
-
-def stem(token: str) -> str:
-    """A crude suffix strip so "crossing", "crosses" and "crossed" match."""
-    for suffix in _SUFFIXES:
-        if len(token) > len(suffix) + 3 and token.endswith(suffix):
-            return token[: -len(suffix)]
-    return token
 
 
 def _keep_warning(locator: str, sentence: str) -> str:

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from bot.errors import ConfigError
+
 # onnxruntime reads this at import; set before the first import anywhere in the process.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
@@ -31,7 +33,7 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSIONS = 384
 
 
-class EmbeddingModelError(RuntimeError):
+class EmbeddingModelError(ConfigError):
     """The embedding model is missing, altered, or cannot be loaded."""
 
 

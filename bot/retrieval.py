@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
 from bot.answer import Passage, Question
-from bot.ingest.manifest import Manifest
-from bot.ingest.pipeline import manifest_path
+from bot.chunks import keyword_text, passage_from
+from bot.errors import LinesError
+from bot.ingest.manifest import open_manifest_store
 from bot.settings import Settings
+from bot.text import search_text, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -32,24 +32,10 @@ RRF_K = 60
 MAX_PER_SOURCE = 2
 KEYWORD_COVERAGE = 0.75  # a chunk holding this share of the query's rare words is relevant...
 KEYWORD_MIN_DENSE = 0.15  # ...unless its meaning is plainly elsewhere
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-STOPWORDS = frozenset(
-    """
-    a an and are as at be but by can do does for from has have how i if in is it its of on
-    or our should so that the their them there these they this to us was we what when where
-    which who why will with would you your about into any also been being more most not than
-    then too very
-    """.split()
-)
 
 
-class IndexNotReady(RuntimeError):
+class IndexNotReady(LinesError):
     """There is no index to search yet; the message says to run ingest."""
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens without stopwords (shared by BM25 and the composer)."""
-    return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
 
 
 class BM25:
@@ -117,7 +103,7 @@ class BM25:
 
 @dataclass
 class _IndexView:
-    stamp: tuple[int, int]
+    stamp: object
     collection: object
     live_ids: frozenset[str]
     bm25: BM25 | None
@@ -140,7 +126,7 @@ class ChromaRetriever:
         self.use_bm25 = use_bm25
         self.top_k = top_k or settings.top_k
         self.min_relevance = settings.min_relevance if min_relevance is None else min_relevance
-        self._manifest = manifest_path(settings)
+        self._manifests = open_manifest_store(settings)
         self._view: _IndexView | None = None
         self._lock = threading.Lock()
 
@@ -158,7 +144,7 @@ class ChromaRetriever:
         hits: dict[str, Passage] = {}
         for chunk_id, text, meta, similarity in _query_hits(result):
             if chunk_id in view.live_ids:
-                hits[chunk_id] = _passage(chunk_id, text, meta, similarity)
+                hits[chunk_id] = passage_from(chunk_id, text, meta, similarity)
 
         ranked = self._fuse(view, query, vector, hits)
         passages = [p for p in ranked if self._relevant(view, query, p)]
@@ -192,7 +178,7 @@ class ChromaRetriever:
             for chunk_id, text, meta, emb in zip(
                 got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
             ):
-                hits[chunk_id] = _passage(chunk_id, text, meta, _cosine(vector, emb))
+                hits[chunk_id] = passage_from(chunk_id, text, meta, _cosine(vector, emb))
         # Reciprocal rank fusion decides the order; the dense cosine stays the relevance
         # score, so the "no guidance" floor means the same with or without BM25.
         rrf: dict[str, float] = {}
@@ -234,11 +220,11 @@ class ChromaRetriever:
         )
         for chunk_id, text, meta, similarity in _query_hits(result):
             if chunk_id in view.live_ids:
-                return _passage(chunk_id, text, meta, similarity)
+                return passage_from(chunk_id, text, meta, similarity)
         return None
 
     def _current_view(self) -> _IndexView:
-        stamp = _stamp(self._manifest)
+        stamp = self._manifests.stamp()
         view = self._view
         if view is not None and view.stamp == stamp:
             return view
@@ -247,20 +233,17 @@ class ChromaRetriever:
                 self._view = self._load_view(stamp)
             return self._view
 
-    def _load_view(self, stamp: tuple[int, int]) -> _IndexView:
+    def _load_view(self, stamp: object) -> _IndexView:
         from chromadb.api.shared_system_client import SharedSystemClient
 
         from bot.vectorstore import open_collection
 
-        if stamp == (0, 0):
+        if stamp is None:
             raise IndexNotReady(
                 f"No index at {self.settings.chroma_dir}: run `python ingest.py` first "
                 "(or `make demo`), or set CHROMA_DIR to where the index lives."
             )
-        manifest = Manifest.load(self._manifest)
-        live = frozenset(
-            i for files in manifest.sources.values() for e in files.values() for i in e.chunk_ids
-        )
+        live = self._manifests.load().live_ids
         if self._view is not None:
             # Another process rewrote the index: drop Chroma's cached client so we read it afresh.
             SharedSystemClient.clear_system_cache()
@@ -269,8 +252,7 @@ class ChromaRetriever:
         if self.use_bm25 and live:
             got = collection.get(ids=sorted(live), include=["documents", "metadatas"])
             texts = [
-                f"{m.get('title', '')} {m.get('locator', '')} {m.get('topics', '')} {d}"
-                for d, m in zip(got["documents"], got["metadatas"], strict=True)
+                keyword_text(d, m) for d, m in zip(got["documents"], got["metadatas"], strict=True)
             ]
             bm25 = BM25(list(got["ids"]), texts)
         log.info("loaded index view: %d live chunks", len(live))
@@ -285,37 +267,6 @@ def _query_hits(result: dict):
         result["metadatas"][0],
         (1.0 - d for d in result["distances"][0]),
         strict=True,
-    )
-
-
-def search_text(question: Question) -> str:
-    """The text to search with: the question, plus the member's previous turn for follow-ups."""
-    earlier = [t.text for t in question.history if t.author == "member" and t.text != question.text]
-    if earlier:
-        return f"{earlier[-1]}\n{question.text}"
-    return question.text
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return (0, 0)
-    return (st.st_mtime_ns, st.st_size)
-
-
-def _passage(chunk_id: str, text: str, meta: dict, score: float) -> Passage:
-    return Passage(
-        chunk_id=chunk_id,
-        text=text,
-        source=str(meta.get("source", "")),
-        title=str(meta.get("title", "")),
-        kind=str(meta.get("kind", "")),
-        locator=str(meta.get("locator", "")),
-        date=str(meta.get("date", "")),
-        status=str(meta.get("status", "current")),
-        superseded_by=str(meta.get("superseded_by") or "") or None,
-        score=float(score),
     )
 
 

@@ -13,10 +13,12 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.errors import ConfigError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigError):
     """A setting is missing or has a value the app cannot use."""
 
 

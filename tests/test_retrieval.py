@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.answer import Question, Turn
-from bot.retrieval import BM25, ChromaRetriever, IndexNotReady, search_text, tokenize
+from bot.retrieval import BM25, ChromaRetriever, IndexNotReady
+from bot.text import search_text, tokenize
 from tests.conftest import make_settings
 
 

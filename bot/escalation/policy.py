@@ -8,11 +8,13 @@ from pathlib import Path
 
 import yaml
 
+from bot.errors import ConfigError
+
 CATEGORY_KEYS = {"description", "holding_reply", "kind", "patterns", "examples"}
 KINDS = ("sensitive", "requested")
 
 
-class PolicyError(ValueError):
+class PolicyError(ConfigError):
     """The policy file is missing or invalid; the message names the file and the line."""
 
 

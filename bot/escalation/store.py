@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.answer import Passage, Question
+from bot.errors import ConfigError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ class InvalidTransition(EscalationError):
     """The item's state (or its assignee) does not allow this change."""
 
 
-class StoreUnavailable(EscalationError):
+class StoreUnavailable(EscalationError, ConfigError):
     """The database cannot be opened (bad DATABASE_URL, unreachable server)."""
 
 

@@ -15,8 +15,43 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.ingest.metadata import sidecar_path
+from bot.settings import Settings
 
 VERSION = 1
+
+
+def manifest_path(settings: Settings) -> Path:
+    """Where the manifest of ``settings``' collection lives on disk."""
+    return settings.chroma_dir / f"manifest-{settings.collection}.json"
+
+
+class ManifestStore:
+    """Where the manifest is kept, and a cheap way to tell that it changed.
+
+    Retrieval polls ``stamp()`` before every question and reloads its view of the index only
+    when the stamp differs, so the check must be cheap. ``stamp()`` is None when no manifest
+    exists yet (nothing has been ingested).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def stamp(self) -> tuple[int, int] | None:
+        """Changes whenever the manifest is rewritten; None when there is none."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def load(self) -> Manifest:
+        """The current manifest (empty when there is none)."""
+        return Manifest.load(self.path)
+
+
+def open_manifest_store(settings: Settings) -> ManifestStore:
+    """The manifest store for ``settings``' index."""
+    return ManifestStore(manifest_path(settings))
 
 
 @dataclass
@@ -33,6 +68,13 @@ class Manifest:
     path: Path
     embedding_model: str = ""
     sources: dict[str, dict[str, FileEntry]] = field(default_factory=dict)
+
+    @property
+    def live_ids(self) -> frozenset[str]:
+        """Every chunk id the manifest lists: the only chunks retrieval may return."""
+        return frozenset(
+            i for files in self.sources.values() for e in files.values() for i in e.chunk_ids
+        )
 
     @property
     def chunk_count(self) -> int:

@@ -17,10 +17,12 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from bot.chunks import chunk_metadata
 from bot.embedding import build_embeddings
+from bot.errors import LinesError
 from bot.ingest.chunking import chunk_sections
 from bot.ingest.loaders import LoadedDocument, LoadError, is_document, load
-from bot.ingest.manifest import FileEntry, Manifest, content_hash
+from bot.ingest.manifest import FileEntry, Manifest, content_hash, manifest_path
 from bot.settings import Settings
 from bot.vectorstore import open_client, open_collection
 
@@ -29,7 +31,7 @@ log = logging.getLogger(__name__)
 EMBED_BATCH = 64
 
 
-class IngestError(Exception):
+class IngestError(LinesError):
     """The ingest cannot run at all (bad source folder, index locked); nothing was changed."""
 
 
@@ -64,10 +66,6 @@ class _Pending:
     digest: str
     document: LoadedDocument
     is_new: bool
-
-
-def manifest_path(settings: Settings) -> Path:
-    return settings.chroma_dir / f"manifest-{settings.collection}.json"
 
 
 def ingest(
@@ -220,18 +218,18 @@ def _write(
         root_id = hashlib.sha1(f"{item.root}\0{item.rel}".encode()).hexdigest()[:12]
         ids = [f"{root_id}-{item.digest[:12]}-{i}" for i in range(len(chunks))]
         metadatas = [
-            {
-                "source": item.rel,
-                "source_root": item.root,
-                "title": meta.title,
-                "kind": meta.kind,
-                "date": meta.date,
-                "status": meta.status,
-                "superseded_by": meta.superseded_by or "",
-                "topics": ", ".join(meta.topics),
-                "locator": chunk.locator,
-                "chunk_index": i,
-            }
+            chunk_metadata(
+                source=item.rel,
+                source_root=item.root,
+                title=meta.title,
+                kind=meta.kind,
+                date=meta.date,
+                status=meta.status,
+                superseded_by=meta.superseded_by,
+                topics=meta.topics,
+                locator=chunk.locator,
+                chunk_index=i,
+            )
             for i, chunk in enumerate(chunks)
         ]
         documents = [chunk.text for chunk in chunks]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from bot.errors import ConfigError
 from bot.settings import Settings
 
 DEFAULT_MODELS = {
@@ -25,7 +26,7 @@ EXTRAS = {
 }
 
 
-class LLMConfigError(RuntimeError):
+class LLMConfigError(ConfigError):
     """The configured provider cannot be used; the message says what to install or set."""
 
 

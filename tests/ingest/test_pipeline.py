@@ -6,7 +6,8 @@ import pytest
 
 from bot.answer import Question
 from bot.embedding import MiniLMEmbeddings
-from bot.ingest.pipeline import IngestError, ingest, manifest_path
+from bot.ingest.manifest import manifest_path
+from bot.ingest.pipeline import IngestError, ingest
 from bot.retrieval import ChromaRetriever
 from bot.vectorstore import open_collection
 from tests.conftest import TINY_CORPUS, make_settings, write_corpus
