@@ -18,6 +18,7 @@ from bot.settings import Settings, SettingsError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "ingest": ("bot.ingest.command", "index the knowledge base (re-runs only touch what changed)"),
     "ask": ("bot.ask", "answer questions from the knowledge base, with citations"),
     "escalations": ("bot.escalation.cli", "staff queue: list, show, claim, answer, resolve"),
     "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
@@ -32,7 +33,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="Lines: messaging advice drawn only from the charity's own guidance.",
-        epilog="Maintainers re-index the knowledge base with: python ingest.py",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -63,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.command == "ingest" and not args.verbose:
+        logging.getLogger().setLevel(logging.ERROR)  # the report says what failed
     if args.command in ("ask", "escalations") and not args.verbose:
         logging.getLogger().setLevel(logging.WARNING)  # keep terminal output for people
     return importlib.import_module(args._module).run(args, settings)
