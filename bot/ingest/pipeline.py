@@ -24,6 +24,7 @@ from bot.ingest.chunking import chunk_sections
 from bot.ingest.loaders import LoadedDocument, LoadError, is_document, load
 from bot.ingest.manifest import FileEntry, Manifest, content_hash, manifest_path
 from bot.settings import Settings
+from bot.units import embed_units
 from bot.vectorstore import open_client, open_collection
 
 log = logging.getLogger(__name__)
@@ -229,8 +230,15 @@ def _write(
                 topics=meta.topics,
                 locator=chunk.locator,
                 chunk_index=i,
+                **units,
             )
-            for i, chunk in enumerate(chunks)
+            for i, (chunk, units) in enumerate(
+                zip(
+                    chunks,
+                    embed_units([(c.text, c.locator) for c in chunks], embedder),
+                    strict=True,
+                )
+            )
         ]
         documents = [chunk.text for chunk in chunks]
         # Embed the text with its title and section: short chunks retrieve far better with them.
