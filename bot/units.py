@@ -11,6 +11,7 @@ an index written by an older splitter fall back to embedding at answer time.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -45,6 +46,12 @@ class Unit:
 
 def units_of(text: str, locator: str = "") -> list[Unit]:
     """The units of a chunk's text, in document order."""
+    return list(_units_of(text, locator))
+
+
+@functools.lru_cache(maxsize=4096)
+def _units_of(text: str, locator: str) -> tuple[Unit, ...]:
+    # Cached: the same passages come back for question after question, and units are frozen.
     out: list[Unit] = []
     group = 0
     previous: Block | None = None
@@ -68,7 +75,7 @@ def units_of(text: str, locator: str = "") -> list[Unit]:
             continue
         for index, sentence in enumerate(sentences(block.text)):
             out.append(Unit("sentence", sentence, section, group, len(out), index == 0))
-    return out
+    return tuple(out)
 
 
 def _is_question_and_answer(text: str) -> bool:
