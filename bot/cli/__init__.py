@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "escalations": ("bot.escalation.cli", "staff queue: list, show, claim, answer, resolve"),
     "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
     "discord": ("bot.discord.run", "run the Discord bot"),
+    "doctor": ("bot.cli.doctor", "check the configuration end to end, changing nothing"),
 }
 
 # Commands whose output is for people: library logging below this level stays quiet unless

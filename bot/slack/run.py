@@ -62,8 +62,9 @@ def slack_refused(setting: str, exc: Exception, api_url: str | None = None) -> C
             f"https://api.slack.com/apps ({TOKEN_HOME.get(setting, setting)}) into .env."
         )
     where = api_url or "https://slack.com/api/"
+    reason = getattr(exc, "reason", None) or exc  # URLError wraps the socket error
     return ConfigError(
-        f"cannot reach Slack at {where} ({exc}): check the network, or SLACK_API_URL."
+        f"cannot reach Slack at {where} ({reason}): check the network, or SLACK_API_URL."
     )
 
 
