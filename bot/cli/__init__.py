@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
     "discord": ("bot.discord.run", "run the Discord bot"),
     "doctor": ("bot.cli.doctor", "check the configuration end to end, changing nothing"),
+    "init": ("bot.cli.init", "create a data folder: .env, knowledge/ and the escalation policy"),
 }
 
 # Commands whose output is for people: library logging below this level stays quiet unless

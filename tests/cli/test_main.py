@@ -115,14 +115,14 @@ def test_asking_before_ingesting_says_to_run_ingest(lines_cli, monkeypatch, tmp_
 
 
 def test_a_missing_env_file_and_a_missing_question_are_usage_errors(lines_cli):
-    assert_one_line(lines_cli("--env-file", "nowhere.env", "ask", "x"), "--env-file nowhere.env")
+    assert_one_line(lines_cli("--env-file", "nowhere.env", "doctor"), "--env-file nowhere.env")
     assert_one_line(lines_cli("ask"), 'lines ask "How do we talk about X?"')
 
 
 def test_every_bad_variable_gets_its_own_line_in_one_run(lines_cli, monkeypatch, clean_environment):
     (clean_environment / ".env").write_text("LOG_LEVEL=LOUD\nSLACK_MODE=webhook\n")
     monkeypatch.setenv("TOP_K", "many")
-    outcome = lines_cli("ask", "x")
+    outcome = lines_cli("doctor")
     assert outcome.code == 2 and "Traceback" not in outcome.err
     assert len(outcome.err_lines) == 3, outcome.err
     for name in ("LOG_LEVEL", "SLACK_MODE", "TOP_K"):
@@ -201,7 +201,7 @@ def test_version_and_the_list_of_commands(lines_cli, capsys):
     assert capsys.readouterr().out.strip() == f"lines {__version__}"
     listing = lines_cli()
     assert listing.code == 0
-    for command in ("ingest", "ask", "escalations", "slack", "discord"):
+    for command in ("ingest", "ask", "escalations", "slack", "discord", "doctor", "init"):
         assert command in listing.out
 
 
