@@ -111,3 +111,14 @@ def test_settings_built_in_code_are_checked_on_request():
     with pytest.raises(SettingsError, match="LOG_LEVEL='LOUD'") as caught:
         Settings(log_level="LOUD", top_k=0).validate()
     assert len(caught.value.problems) == 2
+
+
+def test_a_misspelt_variable_in_dotenv_is_pointed_out(tmp_path, caplog):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("CHROMA_DIRR=/srv/index\nHTTP_PROXY=http://proxy:3128\n")
+    with caplog.at_level("WARNING", logger="bot.settings"):
+        settings = Settings.load({}, dotenv_path=dotenv)
+    assert settings.chroma_dir == tmp_path / ".chroma"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{dotenv}: CHROMA_DIRR is not a Lines setting (did you mean CHROMA_DIR?)"
+    ]

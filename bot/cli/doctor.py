@@ -22,11 +22,15 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.cli import options
 from bot.errors import EXIT_OK, EXIT_PARTIAL, LinesError
 from bot.settings import Settings
+
+if TYPE_CHECKING:  # slack_sdk is imported only when Slack is configured
+    from slack_sdk import WebClient
 
 log = logging.getLogger(__name__)
 
@@ -434,7 +438,7 @@ def check_llm(settings: Settings) -> Check:
 
 
 # -- plumbing -------------------------------------------------------------------------------------
-def _slack_client(settings: Settings, token: str):
+def _slack_client(settings: Settings, token: str) -> WebClient:
     from slack_sdk import WebClient
 
     return WebClient(
