@@ -41,7 +41,8 @@ def borrowed_dependencies(target: Path) -> Path:
     target.mkdir()
     for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
         name = entry.name
-        if name.startswith(("lines-", "__editable__", "bot")) or name.endswith(".pth"):
+        # Lines' own editable install (its metadata and import hook) stays behind.
+        if name.startswith(("lines-", "__editable__")) or name.endswith(".pth"):
             continue
         (target / name).symlink_to(entry)
     return target
