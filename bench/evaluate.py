@@ -52,9 +52,9 @@ def distinct_sources(passages) -> list[str]:
 def score_questions(
     settings: Settings, embeddings, cases: list[dict], use_bm25: bool
 ) -> RetrievalScores:
-    advisor = build_advisor(settings, embeddings=embeddings)
+    # queue=False: the evaluation must not fill (or even open) the staff queue.
+    advisor = build_advisor(settings, embeddings=embeddings, queue=False)
     advisor.retriever = ChromaRetriever(settings, embeddings, use_bm25=use_bm25)
-    advisor.queue = None  # the evaluation must not fill the staff queue
     hit1 = hit3 = cited = key = escalated = 0
     misses = []
     for case in cases:
@@ -100,8 +100,7 @@ def main() -> dict:
         for miss in final.misses:
             print(f"   - {miss}")
 
-    advisor = build_advisor(settings, embeddings=embeddings)
-    advisor.queue = None
+    advisor = build_advisor(settings, embeddings=embeddings, queue=False)
     off_topic = load_yaml("unanswerable.yaml")
     kinds = [advisor.ask(Question(q)).escalation for q in off_topic]
     honest = sum(e is not None and e.kind == "no_guidance" for e in kinds)
