@@ -309,6 +309,8 @@ def _convert(name: str, raw: str, annotation: object) -> object:
     kind = _kind(annotation)
     if kind == "paths":
         return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p)
+    if kind == "strs":
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
     if kind == "path":
         return Path(raw).expanduser()
     if kind == "int":
@@ -334,11 +336,11 @@ def _convert(name: str, raw: str, annotation: object) -> object:
 
 
 def _kind(annotation: object) -> str:
-    """Which conversion a field's type needs: path, paths, int, float, bool or str."""
+    """Which conversion a field's type needs: path, paths, strs, int, float, bool or str."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     origin = typing.get_origin(annotation)
     if origin is tuple:
-        return "paths" if args and args[0] is Path else "str"
+        return "paths" if args and args[0] is Path else "strs"  # strs: comma-separated
     if args and origin is not None and len(args) == 1:  # X | None
         return _kind(args[0])
     for kind, cls in (("path", Path), ("bool", bool), ("int", int), ("float", float)):

@@ -122,3 +122,25 @@ def test_a_misspelt_variable_in_dotenv_is_pointed_out(tmp_path, caplog):
     assert [r.getMessage() for r in caplog.records] == [
         f"{dotenv}: CHROMA_DIRR is not a Lines setting (did you mean CHROMA_DIR?)"
     ]
+
+
+def test_fields_added_later_are_read_by_their_type(tmp_path):
+    # Other parts add settings by adding a field; reading them must need nothing more.
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Extended(Settings):
+        retry_seconds: float = 30.0
+        notify_staff: bool = True
+        labels: tuple[str, ...] = ()
+        archive_dir: Path = Path("archive")
+
+    settings = Extended.load(
+        {"RETRY_SECONDS": "5", "NOTIFY_STAFF": "no", "LABELS": "a, b"},
+        dotenv_path=tmp_path / "absent.env",
+    )
+    assert settings.retry_seconds == 5.0 and settings.notify_staff is False
+    assert settings.labels == ("a", "b")
+    assert settings.archive_dir.is_absolute() and settings.archive_dir.name == "archive"
+    with pytest.raises(SettingsError, match="NOTIFY_STAFF='maybe' is not true or false"):
+        Extended.load({"NOTIFY_STAFF": "maybe"}, dotenv_path=tmp_path / "absent.env")
