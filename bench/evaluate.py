@@ -180,8 +180,8 @@ def print_scores(rows: list[SetScores]) -> None:
 
 
 def evaluate_knowledge(settings, embeddings, name, cases, off_topic, root, args) -> SetScores:
-    advisor = build_advisor(settings, embeddings=embeddings)
-    advisor.queue = None  # the evaluation must not fill the staff queue
+    # queue=False: the evaluation must not fill (or even open) the staff queue.
+    advisor = build_advisor(settings, embeddings=embeddings, queue=False)
     if args.dense_only:
         advisor.retriever = ChromaRetriever(settings, embeddings, use_bm25=False)
     return score(name, advisor, cases, off_topic, whole_units(root), args.verbose)

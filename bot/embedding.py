@@ -22,6 +22,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from bot.errors import ConfigError
+from bot.settings import EMBEDDING_MODELS
 
 # onnxruntime reads this at import; set before the first import anywhere in the process.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -202,7 +203,7 @@ class CachedEmbeddings(Embeddings):
 
 def build_embeddings(name: str) -> Embeddings:
     """The embedder named by the ``EMBEDDING_MODEL`` setting."""
-    if name in ("minilm-int8", MODEL_ID):
+    if name in EMBEDDING_MODELS:  # both names are the bundled model
         return MiniLMEmbeddings()
     raise EmbeddingModelError(
         f"EMBEDDING_MODEL={name!r} is not known; the built-in choice is 'minilm-int8'."

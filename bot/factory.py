@@ -19,12 +19,18 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def build_advisor(settings: Settings, *, embeddings: Embeddings | None = None) -> Advisor:
+def build_advisor(
+    settings: Settings, *, embeddings: Embeddings | None = None, queue: bool = True
+) -> Advisor:
     """The advisor every surface uses: retrieval, answerer, escalation detector and queue.
 
+    With ``queue=False`` (``lines ask --no-queue``, evaluations) no queue is opened and
+    escalations are returned without an item id, so trying things out leaves no trace.
+
     Raises ``PolicyError`` for a bad policy file, ``StoreUnavailable`` for a bad
-    ``DATABASE_URL`` and ``LLMConfigError`` for an unusable ``LLM_PROVIDER``: configuration
-    errors the caller reports and exits on.
+    ``DATABASE_URL``, ``EmbeddingModelError`` for an unknown model and ``LLMConfigError`` for
+    an unusable ``LLM_PROVIDER``: ``ConfigError``s the ``lines`` entry point reports in one
+    line before exiting with code 2.
     """
     model = embeddings if embeddings is not None else build_embeddings(settings.embedding_model)
     # One question passes the detector, retrieval and the composer: through this cache it is
@@ -39,6 +45,6 @@ def build_advisor(settings: Settings, *, embeddings: Embeddings | None = None) -
         retriever=retriever,
         answerer=build_answerer(settings, fallback=composer),
         detector=detector,
-        queue=EscalationStore.from_settings(settings),
+        queue=EscalationStore.from_settings(settings) if queue else None,
         max_question_chars=settings.max_question_chars,
     )

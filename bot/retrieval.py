@@ -343,7 +343,7 @@ class ChromaRetriever:
 
         if stamp is None:
             raise IndexNotReady(
-                f"No index at {self.settings.chroma_dir}: run `python ingest.py` first "
+                f"No index at {self.settings.chroma_dir}: run `lines ingest` first "
                 "(or `make demo`), or set CHROMA_DIR to where the index lives."
             )
         live = self._manifests.load().live_ids

@@ -1,36 +1,76 @@
 """Settings, read once from the environment and ``.env`` into one typed, frozen object.
 
-Every setting has a default that works offline on a fresh clone. A bad value raises
-``SettingsError`` naming the variable and what it accepts, so the CLI can exit with code 2.
+Every setting has a default that works offline. ``Settings.load`` checks every variable before
+giving up, so one run reports every bad value (``SettingsError`` holds one problem per line,
+each naming its variable and, when it came from a file, that file). Values outside a fixed
+set (``LOG_LEVEL``, ``LLM_PROVIDER``...) are refused rather than ignored.
+
+**Where relative paths point.** Lines works in a *data directory*: the folder of the ``.env``
+in use (``./.env``, or the file given with ``--env-file``), else the working directory. The
+defaults (``knowledge/``, ``.chroma/``, ``knowledge/policy/escalation.yaml``) and relative
+paths written in ``.env`` resolve against it; relative paths in the process environment
+resolve against the working directory, as a shell user expects.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-
-from dotenv import dotenv_values
+from urllib.parse import urlparse
 
 from bot.errors import ConfigError
 
+log = logging.getLogger(__name__)
+
+# The root of a source checkout. Only meaningful there (tests and benchmarks use it to find
+# the sample knowledge base); nothing at run time resolves against it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class SettingsError(ConfigError):
-    """A setting is missing or has a value the app cannot use."""
+    """One or more settings are missing or have values the app cannot use.
+
+    ``problems`` holds one line per bad variable; ``str()`` is those lines joined.
+    """
+
+    def __init__(self, *problems: str) -> None:
+        self.problems: tuple[str, ...] = problems
+        super().__init__("\n".join(problems))
 
 
+# The values each of these settings accepts; anything else is refused.
 LLM_PROVIDERS = ("none", "openai", "anthropic", "ollama", "openai-compatible")
 SLACK_MODES = ("socket", "http")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+EMBEDDING_MODELS = ("minilm-int8", "all-MiniLM-L6-v2-onnx-int8")  # bot/embedding.py builds these
+CHOICES: dict[str, tuple[str, ...]] = {
+    "llm_provider": LLM_PROVIDERS,
+    "slack_mode": SLACK_MODES,
+    "log_level": LOG_LEVELS,
+    "embedding_model": EMBEDDING_MODELS,
+}
+# Providers that need a key, and the provider's own variable that may hold it instead.
+PROVIDER_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+URL_SCHEMES = {
+    "chroma_url": ("http", "https"),
+    "llm_base_url": ("http", "https"),
+    "slack_api_url": ("http", "https"),
+    "discord_api_url": ("http", "https"),
+    "discord_gateway_url": ("ws", "wss"),
+}
+DOTENV_NAME = ".env"
 
 
 @dataclass(frozen=True)
 class Settings:
-    # Knowledge and index
-    knowledge_dirs: tuple[Path, ...] = (PROJECT_ROOT / "knowledge",)
-    chroma_dir: Path = PROJECT_ROOT / ".chroma"
+    # Knowledge and index (relative paths resolve against the data directory, see above)
+    knowledge_dirs: tuple[Path, ...] = (Path("knowledge"),)
+    chroma_dir: Path = Path(".chroma")
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 to use a Chroma server
     collection: str = "lines"
     embedding_model: str = "minilm-int8"
@@ -40,7 +80,7 @@ class Settings:
 
     # Escalation queue and policy
     database_url: str | None = None  # default: sqlite file beside the Chroma folder
-    policy_path: Path = PROJECT_ROOT / "knowledge" / "policy" / "escalation.yaml"
+    policy_path: Path = Path("knowledge") / "policy" / "escalation.yaml"
 
     # Generated answers (optional)
     llm_provider: str = "none"
@@ -78,6 +118,7 @@ class Settings:
 
     @property
     def llm_enabled(self) -> bool:
+        """True when a model writes answers (``LLM_PROVIDER`` is not ``none``)."""
         return self.llm_provider != "none"
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -93,58 +134,245 @@ class Settings:
         """Read settings from ``.env`` (if present) overlaid by the process environment.
 
         ``environ`` defaults to ``os.environ``; tests pass a dict. ``dotenv_path`` defaults to
-        ``.env`` in the current directory; pass a missing path to ignore it.
+        ``.env`` in the working directory; a missing file is ignored (the CLI refuses a
+        missing ``--env-file`` before calling this). Raises ``SettingsError`` listing every
+        bad variable, and a line of the file that cannot be read, at once.
         """
-        path = Path(".env") if dotenv_path is None else dotenv_path
-        merged: dict[str, str] = {}
-        if path.is_file():
-            merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
-        merged.update(os.environ if environ is None else environ)
-        return cls.from_mapping(merged)
+        path = Path(DOTENV_NAME) if dotenv_path is None else dotenv_path
+        environ = os.environ if environ is None else environ
+        from_file, problems = _read_dotenv(path) if path.is_file() else ({}, [])
+        merged: dict[str, str] = dict(from_file)
+        merged.update(environ)
+        names = {f.name.upper() for f in fields(cls)}
+        where = {name: f"in {path}" for name in from_file if name not in environ}
+        cwd = Path.cwd()
+        data_dir = path.resolve().parent if path.is_file() else cwd
+        bases = {name: data_dir if name in where else cwd for name in names}
+        for name in from_file:
+            if name not in names and (guess := difflib.get_close_matches(name, names, 1, 0.8)):
+                log.warning(
+                    "%s: %s is not a Lines setting (did you mean %s?)", path, name, guess[0]
+                )
+        return cls._build(merged, data_dir, bases, where, problems)
 
     @classmethod
-    def from_mapping(cls, env: Mapping[str, str]) -> Settings:
-        """Build settings from upper-case variable names (``CHROMA_DIR`` -> ``chroma_dir``)."""
+    def from_mapping(cls, env: Mapping[str, str], *, base: Path | None = None) -> Settings:
+        """Build settings from upper-case variable names (``CHROMA_DIR`` -> ``chroma_dir``).
+
+        Relative paths, and the path defaults, resolve against ``base`` (default: the working
+        directory). Raises ``SettingsError`` listing every bad variable.
+        """
+        base = Path.cwd() if base is None else base
+        return cls._build(env, base, {}, {}, [])
+
+    @classmethod
+    def _build(
+        cls,
+        env: Mapping[str, str],
+        data_dir: Path,
+        bases: Mapping[str, Path],
+        where: Mapping[str, str],
+        problems: list[str],
+    ) -> Settings:
+        hints = typing.get_type_hints(cls)
         values: dict[str, object] = {}
+        failed: set[str] = set()
         for f in fields(cls):
-            raw = env.get(f.name.upper())
+            name = f.name.upper()
+            raw = env.get(name)
             if raw is None or raw.strip() == "":
+                default = f.default
+                if isinstance(default, Path | tuple):  # path defaults live in the data directory
+                    values[f.name] = _resolve(default, data_dir)
                 continue
-            values[f.name] = _convert(f.name, raw.strip(), f.type)
+            try:
+                value = _convert(f.name, raw.strip(), hints[f.name])
+            except ValueError as exc:
+                failed.add(name)
+                problems.append(_located(f"{name}={raw.strip()!r} {exc}", where.get(name)))
+                continue
+            values[f.name] = _resolve(value, bases.get(name, data_dir))
+        if not values.get("llm_api_key"):
+            # The providers' own variables work too, from .env as well as the environment.
+            variable = PROVIDER_KEY_VARIABLES.get(str(values.get("llm_provider", "")))
+            if variable and env.get(variable, "").strip():
+                values["llm_api_key"] = env[variable].strip()
         settings = cls(**values)
-        settings.validate()
+        for name, message in settings._problems():
+            if name not in failed:
+                problems.append(_located(message, where.get(name)))
+        if problems:
+            raise SettingsError(*problems)
         return settings
 
     def validate(self) -> None:
-        """Raise ``SettingsError`` for values that cannot work together."""
-        if self.llm_provider not in LLM_PROVIDERS:
-            raise SettingsError(
-                f"LLM_PROVIDER={self.llm_provider!r} is not one of {', '.join(LLM_PROVIDERS)}."
+        """Raise ``SettingsError`` listing every value that is refused or cannot work together."""
+        problems = [message for _, message in self._problems()]
+        if problems:
+            raise SettingsError(*problems)
+
+    def _problems(self) -> list[tuple[str, str]]:
+        """(variable, message) for every bad value, in field order."""
+        found: list[tuple[str, str]] = []
+        for field_name, allowed in CHOICES.items():
+            value = getattr(self, field_name)
+            if value not in allowed:
+                found.append(
+                    (
+                        field_name.upper(),
+                        f"{field_name.upper()}={value!r} is not one of {', '.join(allowed)}.",
+                    )
+                )
+        for field_name, schemes in URL_SCHEMES.items():
+            value = getattr(self, field_name)
+            if value and not _is_url(value, schemes):
+                example = {"ws": "wss://gateway.discord.gg"}.get(
+                    schemes[0], "http://127.0.0.1:8000"
+                )
+                found.append(
+                    (
+                        field_name.upper(),
+                        f"{field_name.upper()}={value!r} is not a URL starting "
+                        f"{' or '.join(s + '://' for s in schemes)}, such as {example}.",
+                    )
+                )
+        if self.database_url and "://" not in self.database_url:
+            found.append(
+                (
+                    "DATABASE_URL",
+                    f"DATABASE_URL={self.database_url!r} is not a database URL such as "
+                    "sqlite:///lines.db or postgresql+psycopg://user:pass@host/lines.",
+                )
             )
         if self.llm_provider == "openai-compatible" and not self.llm_base_url:
-            raise SettingsError("LLM_PROVIDER=openai-compatible needs LLM_BASE_URL.")
-        if self.slack_mode not in SLACK_MODES:
-            raise SettingsError(f"SLACK_MODE={self.slack_mode!r} is not one of socket, http.")
+            found.append(
+                (
+                    "LLM_BASE_URL",
+                    "LLM_PROVIDER=openai-compatible needs LLM_BASE_URL (the server's /v1 URL).",
+                )
+            )
+        if self.llm_provider in PROVIDER_KEY_VARIABLES and not self.llm_api_key:
+            found.append(
+                (
+                    "LLM_API_KEY",
+                    f"LLM_PROVIDER={self.llm_provider} needs an API key: set LLM_API_KEY "
+                    f"(or {PROVIDER_KEY_VARIABLES[self.llm_provider]}), or LLM_PROVIDER=none "
+                    "for offline answers.",
+                )
+            )
         if not 0.0 <= self.min_relevance <= 1.0:
-            raise SettingsError("MIN_RELEVANCE must be between 0 and 1.")
+            found.append(("MIN_RELEVANCE", "MIN_RELEVANCE must be between 0 and 1."))
         if self.top_k < 1:
-            raise SettingsError("TOP_K must be at least 1.")
+            found.append(("TOP_K", "TOP_K must be at least 1."))
         if self.max_question_chars < 100:
-            raise SettingsError("MAX_QUESTION_CHARS must be at least 100.")
+            found.append(("MAX_QUESTION_CHARS", "MAX_QUESTION_CHARS must be at least 100."))
+        if self.llm_timeout <= 0:
+            found.append(("LLM_TIMEOUT", "LLM_TIMEOUT must be a number of seconds above 0."))
+        if not 0 <= self.slack_http_port <= 65535:
+            found.append(("SLACK_HTTP_PORT", "SLACK_HTTP_PORT must be a port from 0 to 65535."))
+        return found
+
+
+def _read_dotenv(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The variables set in ``path``, and one problem per line that is not ``NAME=value``."""
+    from dotenv.parser import parse_stream
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(
+            f"{path}: cannot read it ({exc}); fix the file or --env-file."
+        ) from None
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    for binding in parse_stream(_Stream(text)):
+        if binding.error:
+            line = binding.original.line
+            problems.append(
+                f"{path}, line {line}: cannot read {binding.original.string.strip()!r}; "
+                "write NAME=value (quote values with spaces)."
+            )
+        elif binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
+    return values, problems
+
+
+class _Stream:
+    """python-dotenv's parser reads a stream; this hands it our already-decoded text."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def read(self) -> str:
+        return self._text
 
 
 def _convert(name: str, raw: str, annotation: object) -> object:
-    text = str(annotation)
-    try:
-        if name == "knowledge_dirs":
-            return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p)
-        if "Path" in text:
-            return Path(raw).expanduser()
-        if text.startswith("int"):
+    """``raw`` as the field's type; ``ValueError`` with the ending of a message otherwise."""
+    kind = _kind(annotation)
+    if kind == "paths":
+        return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p)
+    if kind == "strs":
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+    if kind == "path":
+        return Path(raw).expanduser()
+    if kind == "int":
+        try:
             return int(raw)
-        if text.startswith("float"):
+        except ValueError:
+            raise ValueError("is not a whole number.") from None
+    if kind == "float":
+        try:
             return float(raw)
-    except ValueError:
-        kind = "a whole number" if text.startswith("int") else "a number"
-        raise SettingsError(f"{name.upper()}={raw!r} is not {kind}.") from None
+        except ValueError:
+            raise ValueError("is not a number.") from None
+    if kind == "bool":
+        lowered = raw.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("is not true or false.")
+    if name == "log_level":
+        return raw.upper()  # log levels are conventionally case-insensitive
     return raw
+
+
+def _kind(annotation: object) -> str:
+    """Which conversion a field's type needs: path, paths, strs, int, float, bool or str."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin is tuple:
+        return "paths" if args and args[0] is Path else "strs"  # strs: comma-separated
+    if args and origin is not None and len(args) == 1:  # X | None
+        return _kind(args[0])
+    for kind, cls in (("path", Path), ("bool", bool), ("int", int), ("float", float)):
+        if annotation is cls:
+            return kind
+    return "str"
+
+
+def _resolve(value: object, base: Path) -> object:
+    """Relative paths (alone, in a tuple, or in a SQLite URL) made absolute against ``base``."""
+    if isinstance(value, Path):
+        return value if value.is_absolute() else base / value
+    if isinstance(value, tuple):
+        return tuple(_resolve(v, base) for v in value)
+    if isinstance(value, str) and value.startswith("sqlite:///"):
+        rest = value.removeprefix("sqlite:///")
+        if rest and not rest.startswith(("/", ":memory:", "file:")):
+            return f"sqlite:///{base / rest}"
+    return value
+
+
+def _is_url(value: str, schemes: tuple[str, ...]) -> bool:
+    try:
+        parsed = urlparse(value)
+        parsed.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parsed.scheme in schemes and bool(parsed.hostname)
+
+
+def _located(message: str, where: str | None) -> str:
+    return f"{message} ({where})" if where else message

@@ -24,6 +24,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings as LangChainEmbeddings
 
 from bot.embedding import build_embeddings
+from bot.errors import ConfigError
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,23 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
                 f"CHROMA_URL={settings.chroma_url!r} is not an http(s) URL such as http://127.0.0.1:8000"
             )
         port = url.port or (443 if url.scheme == "https" else 80)
-        return chromadb.HttpClient(
-            host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
-        )
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
+            )
+        except ValueError:  # chromadb's "Could not connect to a Chroma server"
+            raise ConfigError(
+                f"CHROMA_URL={settings.chroma_url}: no Chroma server answers there. "
+                "Start one with `chroma run --path DIR --port PORT`, or unset CHROMA_URL to "
+                "use the on-disk index."
+            ) from None
+    try:
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"CHROMA_DIR={settings.chroma_dir}: cannot create the index folder "
+            f"({exc.strerror}); set CHROMA_DIR (or --db) to a folder you can write."
+        ) from None
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 

@@ -64,7 +64,7 @@ def test_missing_index_says_to_run_ingest(tmp_path, embeddings):
     try:
         retriever.retrieve(Question("anything"))
     except IndexNotReady as exc:
-        assert "python ingest.py" in str(exc)
+        assert "run `lines ingest`" in str(exc)
     else:
         raise AssertionError("expected IndexNotReady")
 

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 
+from bot.errors import EXIT_OK, ConfigError
 from bot.settings import Settings
 
-EXIT_CONFIG = 2
+log = logging.getLogger(__name__)
+
+# What to tell a person when Discord refuses to let the bot in (also used by `lines doctor`).
+TOKEN_REFUSED = (
+    "Discord refused DISCORD_TOKEN: in the Developer Portal open your application -> Bot, "
+    "reset the token and put the new one in DISCORD_TOKEN."
+)
+INTENT_OFF = (
+    "Discord refused the Message Content intent, which the bot needs to read questions: in "
+    "the Developer Portal open your application -> Bot and switch on Message Content Intent."
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -16,19 +27,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.discord_token:
-        print("discord: set DISCORD_TOKEN in .env (see .env.example)", file=sys.stderr)
-        return EXIT_CONFIG
+        raise ConfigError("discord: set DISCORD_TOKEN in .env (see .env.example).")
     if not settings.discord_staff_channel_id or not settings.discord_staff_role_id:
-        print(
-            "discord: warning: DISCORD_STAFF_CHANNEL_ID and DISCORD_STAFF_ROLE_ID are needed "
-            "for staff to see and act on escalations",
-            file=sys.stderr,
+        log.warning(
+            "DISCORD_STAFF_CHANNEL_ID and DISCORD_STAFF_ROLE_ID are needed "
+            "for staff to see and act on escalations"
         )
+
+    import discord
 
     from bot.discord.client import LinesBot, apply_endpoints
     from bot.factory import build_advisor
 
     apply_endpoints(settings)
     bot = LinesBot(settings, build_advisor(settings))
-    bot.run(settings.discord_token, log_handler=None)
-    return 0
+    try:
+        bot.run(settings.discord_token, log_handler=None)
+    except discord.LoginFailure as exc:
+        raise ConfigError(TOKEN_REFUSED) from exc
+    except discord.PrivilegedIntentsRequired as exc:
+        raise ConfigError(INTENT_OFF) from exc
+    except OSError as exc:  # aiohttp's connection errors are OSErrors
+        raise ConfigError(
+            f"cannot reach Discord ({exc}): check the network, or DISCORD_API_URL."
+        ) from exc
+    return EXIT_OK

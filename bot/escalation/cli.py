@@ -4,7 +4,7 @@
     answer ID --text TEXT [--as NAME] resolve ID [--as NAME]
 
 Refused operations (unknown item, invalid transition) print why, change nothing, exit 1.
-A database that cannot be opened exits 2.
+A database that cannot be opened raises ``StoreUnavailable``: ``lines`` reports it and exits 2.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import sys
 import textwrap
 from typing import TYPE_CHECKING, Any
 
+from bot.errors import EXIT_OK
+from bot.errors import EXIT_PARTIAL as EXIT_REFUSED
 from bot.settings import Settings
 
 if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported only when a command runs
     from bot.escalation.store import Item
-
-EXIT_OK, EXIT_REFUSED, EXIT_CONFIG = 0, 1, 2
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -49,13 +49,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Carry out one staff action on the queue at ``DATABASE_URL``; return the exit code."""
-    from bot.escalation.store import EscalationError, EscalationStore, StoreUnavailable
+    from bot.escalation.store import EscalationError, EscalationStore
 
-    try:
-        store = EscalationStore.from_settings(settings)
-    except StoreUnavailable as exc:
-        print(f"escalations: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+    store = EscalationStore.from_settings(settings)
     name = args.name if getattr(args, "name", None) else getpass.getuser()
     try:
         if args.action == "list":

@@ -66,7 +66,9 @@ def load_policy(path: Path) -> Policy:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PolicyError(f"{path}: policy file not found (set POLICY_PATH)") from None
+        raise PolicyError(
+            f"{path}: policy file not found: set POLICY_PATH, or run `lines init` for one to edit"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: cannot read the policy file: {exc}") from None
     try:

@@ -157,7 +157,11 @@ class EscalationStore:
         try:
             self.engine = sa.create_engine(database_url, future=True)
         except (sa.exc.ArgumentError, ImportError) as exc:
-            raise StoreUnavailable(f"DATABASE_URL={database_url!r} is not usable: {exc}") from None
+            raise StoreUnavailable(
+                f"DATABASE_URL={_shown(database_url)!r} is not usable ({exc}): use e.g. "
+                "sqlite:////srv/lines/lines.db, or postgresql+psycopg://user:pass@host/lines "
+                "with its driver installed"
+            ) from None
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._migrate()
@@ -166,7 +170,16 @@ class EscalationStore:
     def from_settings(cls, settings: Settings) -> EscalationStore:
         url = settings.resolved_database_url
         if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                reason = (
+                    "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
+                )
+                raise StoreUnavailable(
+                    f"cannot create the folder of the queue database {url} ({reason}): "
+                    "set DATABASE_URL, or CHROMA_DIR/--db, to a place you can write."
+                ) from None
         return cls(url)
 
     def _migrate(self) -> None:
@@ -180,7 +193,10 @@ class EscalationStore:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except sa.exc.OperationalError as exc:
-            raise StoreUnavailable(f"cannot open the escalation database: {exc.orig}") from None
+            raise StoreUnavailable(
+                f"cannot open the escalation database {_shown(str(self.engine.url))} "
+                f"({exc.orig}): check DATABASE_URL."
+            ) from None
 
     # -- the advisor's side ------------------------------------------------------------------
     def open_item(
@@ -393,6 +409,14 @@ class EscalationStore:
                 sa.select(feedback.c.helpful, sa.func.count()).group_by(feedback.c.helpful)
             ).all()
         return {bool(helpful): count for helpful, count in rows}
+
+
+def _shown(database_url: str) -> str:
+    """The URL with any password masked, fit for an error message."""
+    try:
+        return sa.engine.make_url(database_url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return database_url
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:

@@ -23,7 +23,7 @@ DESCRIPTION = "Index the charity's documents into Chroma. Re-runs only touch wha
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """Add the ingest command's options to ``parser``."""
+    """Add the ingest command's options to ``parser`` (``--db`` is shared by every command)."""
     parser.add_argument(
         "--source",
         action="append",
@@ -31,9 +31,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="folder of documents (repeatable; default: KNOWLEDGE_DIRS or knowledge/). "
         "The index mirrors exactly these folders.",
-    )
-    parser.add_argument(
-        "--db", type=Path, metavar="DIR", help="Chroma folder (default: CHROMA_DIR)"
     )
     parser.add_argument(
         "--rebuild", action="store_true", help="drop the index and re-embed everything"
@@ -48,8 +45,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one ingest and report it; returns the exit code."""
     from bot.ingest.pipeline import IngestError, ingest
 
-    if args.db:
-        settings = settings.with_overrides(chroma_dir=args.db.expanduser().resolve())
     started = time.perf_counter()
     try:
         report = ingest(

@@ -73,6 +73,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     except ImportError:
         extra = EXTRAS[provider]
         raise LLMConfigError(
-            f"LLM_PROVIDER={provider} needs the {extra!r} extra: pip install -e '.[{extra}]'"
+            f"LLM_PROVIDER={provider} needs the {extra!r} extra: pip install 'lines[{extra}]' "
+            f"(in a checkout: .venv/bin/pip install -e '.[{extra}]'), or set LLM_PROVIDER=none."
         ) from None
     raise LLMConfigError(f"LLM_PROVIDER={provider!r} is not supported")

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from bot.errors import EXIT_OK, ConfigError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EXIT_CONFIG = 2
 RETRY_SECONDS = 30.0
 EVENTS_PATH = "/slack/events"
 
@@ -40,6 +39,35 @@ def missing_settings(settings: Settings) -> list[str]:
     return [name for name, value in needed.items() if not value]
 
 
+# Where each token is found in the app's settings, for the message when Slack refuses it.
+TOKEN_HOME = {
+    "SLACK_BOT_TOKEN": "OAuth & Permissions -> Bot User OAuth Token (xoxb-...)",
+    "SLACK_APP_TOKEN": "Basic Information -> App-Level Tokens, scope connections:write (xapp-...)",
+}
+
+
+def slack_refused(setting: str, exc: Exception, api_url: str | None = None) -> ConfigError:
+    """The error to show when a Slack call made with ``setting`` failed with ``exc``.
+
+    ``exc`` is a ``SlackApiError`` (the token was refused; Bolt wraps it in a ``BoltError``)
+    or an ``OSError`` (Slack, or ``SLACK_API_URL``, could not be reached).
+    """
+    cause: BaseException | None = exc
+    while cause is not None and getattr(cause, "response", None) is None:
+        cause = cause.__cause__ or cause.__context__
+    if cause is not None:
+        error = cause.response.get("error", "error")
+        return ConfigError(
+            f"Slack refused {setting} ({error}): copy it again from your app at "
+            f"https://api.slack.com/apps ({TOKEN_HOME.get(setting, setting)}) into .env."
+        )
+    where = api_url or "https://slack.com/api/"
+    reason = getattr(exc, "reason", None) or exc  # URLError wraps the socket error
+    return ConfigError(
+        f"cannot reach Slack at {where} ({reason}): check the network, or SLACK_API_URL."
+    )
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     changes = {
         k: v
@@ -53,16 +81,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.with_overrides(**changes)
     missing = missing_settings(settings)
     if missing:
-        print(f"slack: set {', '.join(missing)} in .env (see .env.example)", file=sys.stderr)
-        return EXIT_CONFIG
+        raise ConfigError(f"slack: set {', '.join(missing)} in .env (see .env.example).")
     if not settings.slack_staff_channel:
         log.warning("SLACK_STAFF_CHANNEL is not set: escalations will wait in the queue")
+
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
 
     from bot.factory import build_advisor
     from bot.slack.app import build_app
 
     advisor = build_advisor(settings)
-    app, surface = build_app(settings, advisor)
+    try:
+        app, surface = build_app(settings, advisor)  # calls auth.test with the bot token
+    except (SlackApiError, BoltError, OSError) as exc:
+        raise slack_refused("SLACK_BOT_TOKEN", exc, settings.slack_api_url) from exc
     stop = threading.Event()
     threading.Thread(
         target=retry_loop, args=(surface, stop), daemon=True, name="staff-retry"
@@ -72,9 +105,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("connecting to Slack in Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token).start()
+            try:
+                SocketModeHandler(app, settings.slack_app_token).start()
+            except (SlackApiError, OSError) as exc:
+                raise slack_refused("SLACK_APP_TOKEN", exc, settings.slack_api_url) from exc
         else:
-            server = http_server(app, settings.slack_http_host, settings.slack_http_port)
+            try:
+                server = http_server(app, settings.slack_http_host, settings.slack_http_port)
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot listen on {settings.slack_http_host}:{settings.slack_http_port} "
+                    f"({exc.strerror}): set SLACK_HTTP_HOST / SLACK_HTTP_PORT (or --host/--port)."
+                ) from exc
             log.info(
                 "serving Slack events on http://%s:%s%s",
                 settings.slack_http_host,
@@ -86,7 +128,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         pass
     finally:
         stop.set()
-    return 0
+    return EXIT_OK
 
 
 def retry_loop(surface, stop: threading.Event, every: float = RETRY_SECONDS) -> None:

@@ -29,6 +29,8 @@ BOT = {
     "bot": True,
 }
 APP_ID = "810"
+MESSAGE_CONTENT_INTENT = 1 << 15  # in IDENTIFY's intents
+MESSAGE_CONTENT_LIMITED = 1 << 19  # application flag: the portal's Message Content switch is on
 MEMBER = {
     "id": "700",
     "username": "member",
@@ -77,6 +79,10 @@ class FakeDiscord:
         self._ws: web.WebSocketResponse | None = None
         self._changed = asyncio.Condition()
         self.session_id = "session-1"
+        # As Discord does: with ``token`` set, REST calls with another token get 401; with
+        # ``message_content_intent`` off, an IDENTIFY asking for it is closed with 4014.
+        self.token: str | None = None
+        self.message_content_intent = True
         for cid, name in ((TEXT_CHANNEL, "general"), (STAFF_CHANNEL, "staff")):
             self.channels[cid] = {
                 "id": cid,
@@ -133,6 +139,11 @@ class FakeDiscord:
             if op == 1:
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif op == 2:
+                if payload["d"]["intents"] & MESSAGE_CONTENT_INTENT and not (
+                    self.message_content_intent
+                ):
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
+                    break
                 self.identifies += 1
                 await self._send_ready(ws)
             elif op == 6:
@@ -244,6 +255,12 @@ class FakeDiscord:
         self.calls.append(call)
         async with self._changed:
             self._changed.notify_all()
+        if self.token is not None and request.headers.get("Authorization") != f"Bot {self.token}":
+            return web.Response(
+                status=401,
+                body=json.dumps({"message": "401: Unauthorized", "code": 0}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
         status, payload = self._route(request.method, path, body, request.query)
         if re.fullmatch(r"/channels/\d+/messages/\d+/threads", path) and status == 201:
             await self.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
@@ -268,7 +285,7 @@ class FakeDiscord:
                 "bot_public": True,
                 "bot_require_code_grant": False,
                 "verify_key": "k",
-                "flags": 0,
+                "flags": MESSAGE_CONTENT_LIMITED if self.message_content_intent else 0,
                 "owner": STAFFER,
                 "summary": "",
                 "team": None,

@@ -1,7 +1,8 @@
-"""``python -m bot ask``: answer questions from the command line, as a member would see them.
+"""``lines ask``: answer questions from the command line, as a member would see them.
 
 ``--file PATH`` answers one question per line (``-`` for stdin) in one process; ``--json``
-prints one JSON object per question per line (see ``Answer.to_json``).
+prints one JSON object per question per line (see ``Answer.to_json``). ``--no-queue`` tries
+things out without side effects: no question opens an item in the staff queue.
 """
 
 from __future__ import annotations
@@ -10,41 +11,34 @@ import argparse
 import json
 import sys
 import textwrap
-from pathlib import Path
 
 from bot.answer import Answer, Question
+from bot.errors import EXIT_OK, UsageError
 from bot.settings import Settings
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the question, ``--file``, ``--json`` and ``--no-queue`` to ``parser``."""
     parser.add_argument("question", nargs="?", help="the question, in quotes")
-    parser.add_argument(
-        "--db", type=Path, metavar="DIR", help="Chroma folder (default: CHROMA_DIR)"
-    )
     parser.add_argument("--json", action="store_true", help="one JSON object per question per line")
     parser.add_argument(
         "--file", metavar="PATH", help="read one question per line from PATH ('-' for stdin)"
     )
+    parser.add_argument(
+        "--no-queue",
+        action="store_true",
+        help="open no staff queue items (escalations and gaps are shown, not recorded)",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer each question and print it; ``IndexNotReady`` and config errors propagate."""
     questions = _questions(args)
-    if questions is None:
-        return EXIT_USAGE
-    if args.db:
-        settings = settings.with_overrides(chroma_dir=args.db.expanduser().resolve())
-
     from bot.factory import build_advisor
-    from bot.retrieval import IndexNotReady
 
-    advisor = build_advisor(settings)
-    try:
-        advisor.retriever.ensure_ready()
-    except IndexNotReady as exc:
-        print(f"ask: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    advisor = build_advisor(settings, queue=not args.no_queue)
+    # Members get an honest reply without an index; a maintainer here is told to run ingest.
+    advisor.retriever.ensure_ready()
     for number, text in enumerate(questions):
         answer = advisor.ask(Question(text=text))
         if args.json:
@@ -56,25 +50,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _questions(args: argparse.Namespace) -> list[str] | None:
+def _questions(args: argparse.Namespace) -> list[str]:
     if args.file and args.question:
-        print("ask: give a question or --file, not both", file=sys.stderr)
-        return None
+        raise UsageError("ask: give a question or --file, not both.")
     if args.file:
         try:
             handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+            with handle:
+                lines = [line.strip() for line in handle]
         except OSError as exc:
-            print(f"ask: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-            return None
-        with handle:
-            lines = [line.strip() for line in handle]
+            raise UsageError(f"ask: cannot read --file {args.file}: {exc.strerror}.") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"ask: --file {args.file} is not UTF-8 text.") from None
         return [line for line in lines if line and not line.startswith("#")]
     if not args.question or not args.question.strip():
-        print(
-            'ask: give a question, e.g. python -m bot ask "How do we talk about X?"',
-            file=sys.stderr,
-        )
-        return None
+        raise UsageError('ask: give a question, e.g. lines ask "How do we talk about X?"')
     return [args.question.strip()]
 
 
@@ -102,7 +92,9 @@ def render(answer: Answer) -> str:
             "sensitive": "handed to staff",
             "requested": "handed to staff on request",
         }[e.kind]
-        item = f", item #{e.id}" if e.id is not None else ""
         category = f" ({e.category})" if e.category else ""
-        lines += ["", f"[{label}{category}{item}: {e.reason}]"]
+        if e.id is not None:
+            lines += ["", f"[{label}{category}, item #{e.id}: {e.reason}]"]
+        else:
+            lines += ["", f"[would be {label}{category}; not queued (--no-queue): {e.reason}]"]
     return "\n".join(lines)
