@@ -67,7 +67,8 @@ class Note:
 
 
 def framing_notes(draft: Draft, advice: Sequence[FramingAdvice]) -> list[Note]:
-    """At most ``MAX_NOTES`` notes, strongest first, one per passage of advice."""
+    """At most ``MAX_NOTES`` notes in draft order: the strongest per passage of advice and
+    per stretch of the draft."""
     notes: list[Note] = []
     opening = _opening_number_note(draft, advice)
     if opening is not None:
@@ -77,8 +78,8 @@ def framing_notes(draft: Draft, advice: Sequence[FramingAdvice]) -> list[Note]:
     seen: set[tuple[str, str]] = set()
     for note in sorted(notes, key=lambda n: -n.strength):
         key = (note.advice.origin.source, note.advice.origin.locator)
-        if key in seen:
-            continue
+        if key in seen or any(c.start < note.end and note.start < c.end for c in chosen):
+            continue  # one note per passage of advice, and one per stretch of the draft
         seen.add(key)
         chosen.append(note)
         if len(chosen) == MAX_NOTES:

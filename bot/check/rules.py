@@ -724,7 +724,7 @@ def _reason(
     are said to be ("'Y' is accurate and ..."), or the sentence after or before the rule."""
     for kind, start, end in fields:
         if kind == "reason":
-            return _trim(text[start:end].strip(), 240)
+            return _trim(_capitalise(text[start:end].strip()), 240)
     placed = [q for q in quoted if q.role is not None]
     if not placed:
         return ""
@@ -831,7 +831,7 @@ def _table_rules(unit: Unit, origin: Origin) -> list[TermRule]:
                 TermRule(
                     term=term,
                     suggestion=_trim(use.strip("()").strip(), 160),
-                    reason=_trim(why, 240),
+                    reason=_trim(_capitalise(why), 240),
                     quote=_trim(quote, 480),
                     origin=origin,
                     sense="people_label" if people else "any",
