@@ -101,12 +101,13 @@ class TermMatcher:
         advised = self._advised_spans(draft)
         for rule, pattern in self._patterns:
             for m in pattern.finditer(draft.text):
-                start, end = m.start(), m.end()
+                # A plural possessive's apostrophe ("illegals’") may be a closing quote.
+                start, end = m.start(), m.end() - m.group(0).endswith(("'", "’"))
                 if any(s < end and start < e for s, e in advised):
                     continue
                 if _mentioned(draft, start, end, rule):
                     continue
-                if not _in_sense(draft, start, end, rule, m.group(0)):
+                if not _in_sense(draft, start, end, rule, draft.text[start:end]):
                     continue
                 hits.append((start, end, rule))
         return _merge(hits)
@@ -149,7 +150,7 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
 
 def _alternation(forms: Sequence[str]) -> str:
     escaped = sorted(
-        {re.escape(f).replace("'", "['’]").replace("’", "['’]") for f in forms},
+        {re.sub(r"['’]", "['’]", re.escape(f)) for f in forms},
         key=len,
         reverse=True,
     )
