@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.check import lexicon
 from bot.check.matching import Draft
@@ -94,26 +95,33 @@ def _root(word: str) -> str:
     return stem(word.lower().replace("’", "'")).rstrip("e")
 
 
-def _distinctive(text: str) -> set[str]:
+def _distinctive(text: str) -> frozenset[str]:
+    """Roots of the words that carry a passage's meaning: no stopwords, no words for people
+    (every sentence about migration has those)."""
     words = set()
     for w in _WORD.findall(text.lower()):
         if w in STOPWORDS or len(w) < 3 or w in _PEOPLE_OR_MOVEMENT:
             continue
         words.add(_root(w))
-    return words
+    return frozenset(words)
+
+
+# The guide's examples recur on every check; drafts are seen once.
+_example_words = lru_cache(maxsize=4096)(_distinctive)
 
 
 def _example_notes(draft: Draft, advice: Sequence[FramingAdvice]) -> list[Note]:
     notes = []
     spans = draft.sentences
-    windows = [(s, e) for s, e in spans] + [
-        (spans[i][0], spans[i + 1][1]) for i in range(len(spans) - 1)
+    sentence_words = [_distinctive(draft.text[s:e]) for s, e in spans]
+    window_words = [(w, s, e) for w, (s, e) in zip(sentence_words, spans, strict=True)] + [
+        (sentence_words[i] | sentence_words[i + 1], spans[i][0], spans[i + 1][1])
+        for i in range(len(spans) - 1)
     ]
-    window_words = [(_distinctive(draft.text[s:e]), s, e) for s, e in windows]
     for item in advice:
         best: tuple[float, int, int, str] | None = None
         for example in item.avoid_examples:
-            words = _distinctive(example)
+            words = _example_words(example)
             if len(words) < MIN_SHARED:
                 continue
             for found, start, end in window_words:
@@ -124,7 +132,7 @@ def _example_notes(draft: Draft, advice: Sequence[FramingAdvice]) -> list[Note]:
                     continue
                 # A passage closer to the guide's "say this" example is following the advice.
                 if any(
-                    len(_distinctive(u) & found) / max(len(_distinctive(u)), 1) >= share
+                    len(_example_words(u) & found) / max(len(_example_words(u)), 1) >= share
                     for u in item.use_examples
                 ):
                     continue

@@ -287,7 +287,7 @@ def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]
 
 
 def _abbreviation_before(text: str, end: int) -> bool:
-    word = re.search(r"(\w+)\W*$", text[:end])
+    word = re.search(r"(\w+)\W*$", text[max(0, end - 12) : end])
     return bool(
         word and word.group(1).lower() in {"e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "st", "vs"}
     )
