@@ -116,6 +116,8 @@ def build_checker(
         from bot.factory import build_advisor
 
         advisor = build_advisor(settings, embeddings=embeddings)
+    # Reading rules never embeds anything; the advisor's embedder saves loading a second one.
+    embeddings = embeddings or getattr(advisor.retriever, "embeddings", None)
     if embeddings is None:
         from bot.embedding import build_embeddings
 
