@@ -16,7 +16,8 @@ the two splits are reported apart. Figures:
 - escalation: ordinary drafts the escalation detector would hand to staff (false
   escalations), and the ``escalate: true`` drafts (a death, a child's address, threats...)
   it does hand to staff, as the checker runs it before any wording advice;
-- time per check for a 2,000-character draft, warm, with and without the escalation check.
+- time per check for a 2,000-character draft and a 280-character one, warm, with and without
+  the escalation check.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ CORPORA = {
     "harbour": HERE / "knowledge",
 }
 DRAFT_CHARS = 2000
+TWEET_CHARS = 280
 TIMED_RUNS = 50
 
 
@@ -141,14 +143,14 @@ def score(checker: DraftChecker, drafts: list[dict]) -> Tally:
     return tally
 
 
-def long_draft(drafts: list[dict]) -> str:
-    """About ``DRAFT_CHARS`` characters of newsletter made of the drafts, cut at a sentence."""
+def long_draft(drafts: list[dict], chars: int = DRAFT_CHARS) -> str:
+    """About ``chars`` characters of newsletter made of the drafts, cut at a sentence."""
     text = ""
     for draft in drafts:
         text = f"{text} {draft['text']}".strip()
-        if len(text) >= DRAFT_CHARS:
+        if len(text) >= chars:
             break
-    cut = text[:DRAFT_CHARS]
+    cut = text[:chars]
     return cut[: cut.rfind(".") + 1] or cut
 
 
@@ -220,6 +222,7 @@ def main() -> int:
                 else:
                     kept_from_staff.append(f"  {draft['id']}: {draft['text']!r}")
             speed[name] = timings(checker, long_draft(drafts))
+            speed[f"{name}, tweet"] = timings(checker, long_draft(drafts, TWEET_CHARS))
 
     total = Tally()
     for tally in by_split.values():
@@ -246,9 +249,10 @@ def main() -> int:
     for line in sent_to_staff + [f"{x} (NOT escalated)" for x in kept_from_staff]:
         print(line)
     for name, (p50, p95, wording) in speed.items():
+        size = f"{TWEET_CHARS}" if name.endswith("tweet") else f"{DRAFT_CHARS:,}"
         print(
-            f"time per check, {DRAFT_CHARS:,}-character draft ({name}): p50 {p50:.1f} ms, "
-            f"p95 {p95:.1f} ms with the escalation check; {wording:.1f} ms wording alone"
+            f"time per check, {size}-character draft ({name.split(',')[0]}): p50 {p50:.1f} ms,"
+            f" p95 {p95:.1f} ms with the escalation check; p50 {wording:.1f} ms wording alone"
         )
     if total.misses:
         print("\nMisses:")
