@@ -228,12 +228,14 @@ def main() -> int:
     for tally in by_split.values():
         total.add(tally)
     print(f"Check my draft: {total.drafts} drafts, two corpora ({rule_counts} term rules)\n")
-    print(f"{'':22} {'drafts':>6} {'precision':>10} {'recall':>8}   framing notes")
+    print(f"{'':22} {'drafts':>6} {'precision':>14} {'recall':>14}   framing notes")
     rows = [(f"corpus {n}", t) for n, t in by_corpus.items()]
     rows += [(f"split {n}", t) for n, t in by_split.items()] + [("all", total)]
     for label, t in rows:
+        precision = f"{pct(t.precision)} ({t.correct_predictions}/{t.predicted})"
+        recall = f"{pct(t.recall)} ({t.found_expected}/{t.expected})"
         print(
-            f"{label:22} {t.drafts:>6} {pct(t.precision):>10} {pct(t.recall):>8}   "
+            f"{label:22} {t.drafts:>6} {precision:>14} {recall:>14}   "
             f"{t.notes_given}/{t.notes_wanted} wanted given, "
             f"{t.notes_wrong}/{t.notes_unwanted} unwanted given"
         )

@@ -490,7 +490,6 @@ def _unit_rules(
         ],
         use_examples=[q.quote.text for q in quoted if q.role == "use" and is_example(q.quote.text)],
         avoid_cue=bool(_NEGATION.search(masked)) or heading_avoids,
-        instruction=_unquoted_avoid_instruction(text, masked, fields),
     )
 
     # An unquoted pair of fields is a term too: "Avoid: illegal immigrant. Say instead: ...".
@@ -514,7 +513,7 @@ def _unit_rules(
     all_terms = [t for t, _, _ in items]
     for term, clause_start, clause_end in items:
         clause = masked[clause_start:clause_end]
-        sense, anchors = _sense(term, clause, text, masked, all_terms, alternatives)
+        sense, anchors = _sense(term, clause, masked, all_terms, alternatives)
         suggestion = _suggestion(text, masked, fields, quoted, clause_end)
         rules.append(
             TermRule(
@@ -637,7 +636,6 @@ _QUALIFIER_NOISE = re.compile(
 def _sense(
     term: str,
     clause: str,
-    text: str,
     masked: str,
     all_terms: Sequence[str],
     alternatives: Sequence[str],
@@ -792,15 +790,6 @@ def _unquoted_avoid_term(
     return value, start, start + len(value)
 
 
-def _unquoted_avoid_instruction(
-    text: str, masked: str, fields: Sequence[tuple[str, int, int]]
-) -> str:
-    for kind, start, end in fields:
-        if kind == "avoid" and not find_quotes(text[start:end]):
-            return text[start:end].strip()
-    return ""
-
-
 def _table_rules(unit: Unit, origin: Origin) -> list[TermRule]:
     """Rules from a table whose header names an avoid column (and a use or why column)."""
     if len(unit.rows) < 2:
@@ -883,7 +872,6 @@ class _UnitFraming:
     avoid_examples: list[str] = field(default_factory=list)
     use_examples: list[str] = field(default_factory=list)
     avoid_cue: bool = False
-    instruction: str = ""
 
 
 @dataclass

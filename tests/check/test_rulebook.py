@@ -150,3 +150,28 @@ def test_merge_overlap_removes_the_shared_seam():
         "one two three four five six"
     )
     assert merge_overlap("first line", "second line") == "first line\nsecond line"
+
+
+def test_unquoted_labelled_pairs_and_examples_that_are_not_terms(tmp_path, embeddings):
+    guide = front("Plain style sheet") + (
+        "# Plain style sheet\n\n## Words\n\n"
+        "- Avoid: illegal alien. Use instead: undocumented person. Why: no one is illegal.\n"
+        "- Avoid: opening with a statistic. Say instead: a value we share.\n\n"
+        "## Framing\n\nLead with a person.\n"
+        'Say: "Amina trained as a nurse and volunteers at the food bank."\n'
+        'Avoid: "Thousands more arrivals this month" or any figure that sounds like a queue.\n'
+    )
+    settings = ingest_corpus(tmp_path, {"guidance/plain.md": guide}, embeddings)
+    guidance = RuleBook(settings, embeddings).guidance()
+    assert [(r.term, r.suggestion, r.reason) for r in guidance.rules] == [
+        ("illegal alien", "undocumented person", "No one is illegal.")
+    ]
+    # The unquoted instruction is framing advice about numbers, not a term.
+    numbers, example = guidance.framing
+    assert numbers.origin.locator == "Words" and numbers.warns_against_opening_number
+    assert numbers.number_warning.startswith("Avoid: opening with a statistic.")
+    # A quoted sentence is an example of what not to write, kept with its advice.
+    assert example.origin.locator == "Framing"
+    assert example.advice == "Lead with a person."
+    assert example.avoid_examples == ("Thousands more arrivals this month",)
+    assert not example.warns_against_opening_number
