@@ -22,6 +22,7 @@ trailing spaces (how the Markdown splitter keeps paragraph breaks).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from typing import Literal
 
 from bot.check import lexicon
 from bot.text import STOPWORDS
+
+log = logging.getLogger(__name__)
 
 Sense = Literal["any", "context", "people_label", "people_metaphor"]
 """How sure a match must be that the term is used in the sense the rule means.
@@ -433,7 +436,15 @@ def extract(sections: Iterable[SectionText]) -> Guidance:
     framing: list[FramingAdvice] = []
     seen: set[tuple[str, str]] = set()
     for section in sections:
-        section_rules, section_framing = _extract_section(section)
+        try:
+            section_rules, section_framing = _extract_section(section)
+        except Exception:  # one odd section must not cost the member every other rule
+            log.exception(
+                "could not read rules from %s (%s); skipping that section",
+                section.origin.source,
+                section.origin.locator,
+            )
+            continue
         for rule in section_rules:
             key = (normalise_term(rule.term), rule.origin.source)
             if key in seen:
