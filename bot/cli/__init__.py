@@ -32,6 +32,7 @@ from bot.settings import Settings, SettingsError
 COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("bot.ingest.command", "index the knowledge base (re-runs only touch what changed)"),
     "ask": ("bot.cli.ask", "answer questions from the knowledge base, with citations"),
+    "check": ("bot.check.command", "check a draft against the guidance's words, with citations"),
     "escalations": ("bot.escalation.cli", "staff queue: list, show, claim, answer, resolve"),
     "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
     "discord": ("bot.discord.run", "run the Discord bot"),
@@ -44,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 QUIET = {
     "ingest": logging.ERROR,
     "ask": logging.WARNING,
+    "check": logging.WARNING,
     "escalations": logging.WARNING,
     "doctor": logging.WARNING,
     "init": logging.WARNING,

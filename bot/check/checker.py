@@ -1,0 +1,204 @@
+"""Checking a draft: the one entry point every surface calls for "Check my draft".
+
+``DraftChecker.check(text)`` runs, in this order:
+
+1. the escalation detector, exactly as for a question: a draft that carries a sensitive
+   situation (a person at risk, someone's own case, a live crisis...) goes to staff with a
+   holding reply and gets no wording advice;
+2. the term rules of the live index (``RuleBook``), matched with ``TermMatcher``;
+3. the framing advice, for at most two notes.
+
+It returns a ``DraftCheck`` and knows nothing of Slack, Discord or the terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+from langchain_core.embeddings import Embeddings
+
+from bot.advisor import Advisor, Detector, EscalationQueue
+from bot.answer import Citation, Escalation, Origin, Passage, Question
+from bot.check.findings import DraftCheck, Finding, FramingNote
+from bot.check.framing import Note, framing_notes
+from bot.check.matching import Draft, Match, TermMatcher
+from bot.check.rulebook import RuleBook
+from bot.check.rules import Guidance
+from bot.check.rules import Origin as RuleOrigin
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_CITATIONS_PER_FINDING = 3
+
+
+class DraftChecker:
+    """Draft in, ``DraftCheck`` out. Thread-safe."""
+
+    def __init__(
+        self,
+        rulebook: RuleBook,
+        detector: Detector | None = None,
+        queue: EscalationQueue | None = None,
+    ) -> None:
+        self.rulebook = rulebook
+        self.detector = detector
+        self.queue = queue
+        self._matcher: tuple[Guidance, TermMatcher] | None = None
+        self._lock = threading.Lock()
+
+    def check(self, text: str, origin: Origin | None = None) -> DraftCheck:
+        """Findings and framing notes for ``text``, or an escalation when staff must see it.
+
+        Raises ``IndexEmpty`` when nothing has been ingested yet.
+        """
+        origin = origin or Origin()
+        guidance = self.rulebook.guidance()
+        question = Question(text=text, origin=origin)
+        detection = self.detector.detect(question) if self.detector and text.strip() else None
+        if detection is not None:
+            # Staff see the guidance the draft touches, as they see passages for a question.
+            passages = _passages(self._matches(guidance, Draft(text)))
+            item_id = None
+            if self.queue is not None:
+                item_id = self.queue.open_item(
+                    question=question,
+                    kind=detection.kind,
+                    category=detection.category,
+                    reason=detection.reason,
+                    passages=passages,
+                )
+            log.info(
+                "draft escalated as %s/%s (item %s)", detection.kind, detection.category, item_id
+            )
+            return DraftCheck(
+                text=text,
+                escalation=Escalation(
+                    kind=detection.kind,
+                    reason=detection.reason,
+                    category=detection.category,
+                    id=item_id,
+                ),
+                reply=detection.holding_reply,
+            )
+        return self.check_wording(text, guidance)
+
+    def check_wording(self, text: str, guidance: Guidance | None = None) -> DraftCheck:
+        """Findings and framing notes only, without the escalation check (for evaluation)."""
+        guidance = guidance if guidance is not None else self.rulebook.guidance()
+        draft = Draft(text)
+        matches = self._matches(guidance, draft)
+        notes = framing_notes(draft, guidance.framing)
+        return _numbered(text, matches, notes)
+
+    def _matches(self, guidance: Guidance, draft: Draft) -> list[Match]:
+        with self._lock:
+            if self._matcher is None or self._matcher[0] is not guidance:
+                self._matcher = (guidance, TermMatcher(guidance.rules))
+            matcher = self._matcher[1]
+        return matcher.find(draft)
+
+
+def build_checker(
+    settings: Settings,
+    *,
+    embeddings: Embeddings | None = None,
+    advisor: Advisor | None = None,
+) -> DraftChecker:
+    """The checker a surface uses, sharing the advisor's detector and queue when given one.
+
+    Without an advisor, one is built from ``settings`` (``bot.factory``) so the checker uses
+    exactly the escalation detector and queue questions use.
+    """
+    if advisor is None:
+        from bot.factory import build_advisor
+
+        advisor = build_advisor(settings, embeddings=embeddings)
+    # Reading rules never embeds anything; the advisor's embedder saves loading a second one.
+    embeddings = embeddings or getattr(advisor.retriever, "embeddings", None)
+    if embeddings is None:
+        from bot.embedding import build_embeddings
+
+        embeddings = build_embeddings(settings.embedding_model)
+    return DraftChecker(RuleBook(settings, embeddings), advisor.detector, advisor.queue)
+
+
+# -- numbering ---------------------------------------------------------------------------------
+
+
+class _Numbers:
+    """Numbers citations in order of first use, the same passage always the same number."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[tuple[str, str, str], int] = {}
+
+    def cite(self, origin: RuleOrigin, quote: str) -> Citation:
+        key = (origin.source, origin.locator, quote)
+        number = self._numbers.setdefault(key, len(self._numbers) + 1)
+        return Citation(
+            number=number,
+            source=origin.source,
+            title=origin.title,
+            locator=origin.locator,
+            quote=quote,
+            kind=origin.kind,
+            date=origin.date,
+        )
+
+
+def _numbered(text: str, matches: Sequence[Match], notes: Sequence[Note]) -> DraftCheck:
+    numbers = _Numbers()
+    findings = []
+    for match in matches:
+        citations: list[Citation] = []
+        for rule in match.rules:
+            citation = numbers.cite(rule.origin, rule.quote)
+            if citation not in citations and len(citations) < MAX_CITATIONS_PER_FINDING:
+                citations.append(citation)
+        first = match.rules[0]
+        suggestion = first.suggestion or next(
+            (r.suggestion for r in match.rules if r.suggestion), ""
+        )
+        reason = first.reason or next((r.reason for r in match.rules if r.reason), "")
+        findings.append(
+            Finding(
+                start=match.start,
+                end=match.end,
+                found=text[match.start : match.end],
+                suggestion=suggestion,
+                reason=reason,
+                citations=tuple(citations),
+            )
+        )
+    framing = [
+        FramingNote(
+            text=note.text,
+            start=note.start,
+            end=note.end,
+            citations=(numbers.cite(note.advice.origin, note.quote),),
+        )
+        for note in notes
+    ]
+    return DraftCheck(text=text, findings=tuple(findings), framing=tuple(framing))
+
+
+def _passages(matches: Sequence[Match]) -> list[Passage]:
+    passages: dict[tuple[str, str], Passage] = {}
+    for match in matches:
+        for rule in match.rules:
+            o = rule.origin
+            passages.setdefault(
+                (o.source, o.locator),
+                Passage(
+                    chunk_id=o.chunk_id,
+                    text=rule.quote,
+                    source=o.source,
+                    title=o.title,
+                    kind=o.kind,
+                    locator=o.locator,
+                    date=o.date,
+                ),
+            )
+    return list(passages.values())

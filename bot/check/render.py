@@ -1,0 +1,120 @@
+"""Turning a ``DraftCheck`` into words, without any platform's markup.
+
+Surfaces escape and format; this module only decides what is said and in what order:
+
+- ``segments`` splits the draft into plain and flagged pieces, so a surface can escape each
+  piece and wrap the flagged ones in its own markup (bold in Slack, underline in Discord);
+- ``finding_line`` and ``note_line`` are the one-line summaries ("found → suggestion. Why [n]");
+- ``render_text`` puts it all together for a terminal, marking flagged words «like this».
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+from bot.check.findings import DraftCheck, Finding, FramingNote
+
+NOTHING_FOUND = "Nothing in this draft matches the words our guidance says to avoid."
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of the draft: plain text, or the text of finding number ``finding`` (1-based)."""
+
+    text: str
+    finding: int | None = None
+
+
+def segments(check: DraftCheck) -> list[Segment]:
+    """The draft as consecutive pieces; joined, their texts give back ``check.text`` exactly."""
+    out: list[Segment] = []
+    position = 0
+    for number, finding in enumerate(check.findings, start=1):
+        if finding.start < position:
+            continue  # findings never overlap; this guards against a malformed check
+        if finding.start > position:
+            out.append(Segment(check.text[position : finding.start]))
+        out.append(Segment(check.text[finding.start : finding.end], number))
+        position = finding.end
+    if position < len(check.text):
+        out.append(Segment(check.text[position:]))
+    return out
+
+
+def marked_text(check: DraftCheck, before: str = "«", after: str = "»") -> str:
+    """The draft with every flagged stretch wrapped in ``before`` and ``after``."""
+    return "".join(
+        f"{before}{s.text}{after}" if s.finding is not None else s.text for s in segments(check)
+    )
+
+
+def _refs(citations) -> str:
+    return "".join(f"[{c.number}]" for c in citations)
+
+
+def finding_line(finding: Finding) -> str:
+    """One line: “found” → suggestion. Reason [n]."""
+    line = f"“{finding.found}”"
+    if finding.suggestion:
+        line += f" → {finding.suggestion}"
+    line = line.rstrip(".") + "."
+    if finding.reason:
+        line += f" {finding.reason.rstrip('.')}."
+    refs = _refs(finding.citations)
+    return f"{line} {refs}" if refs else line
+
+
+def note_line(note: FramingNote) -> str:
+    """One line: the framing note and its citation."""
+    refs = _refs(note.citations)
+    return f"{note.text} {refs}" if refs else note.text
+
+
+def render_text(check: DraftCheck, width: int = 88) -> str:
+    """The check as a person reads it in a terminal."""
+    if check.escalation is not None:
+        e = check.escalation
+        item = f", item #{e.id}" if e.id is not None else ""
+        category = f" ({e.category})" if e.category else ""
+        return f"{check.reply}\n\n[handed to staff{category}{item}: {e.reason}]"
+    lines = ["Draft:"]
+    lines.extend(_wrap(marked_text(check), width, "  ", "  "))
+    lines.append("")
+    if not check.findings and not check.framing:
+        lines.append(NOTHING_FOUND)
+        return "\n".join(lines)
+    if check.findings:
+        lines.append("Words to change:")
+        for number, finding in enumerate(check.findings, start=1):
+            lines.extend(_wrap(finding_line(finding), width, f"  {number}. ", "     "))
+    if check.framing:
+        if check.findings:
+            lines.append("")
+        lines.append("Framing:")
+        for note in check.framing:
+            lines.extend(_wrap(note_line(note), width, "  • ", "    "))
+    lines += ["", "Sources:"]
+    for c in check.citations:
+        where = f" — {c.locator}" if c.locator else ""
+        lines.append(f"  [{c.number}] {c.title}{where}")
+        lines.append(f"      {c.source}")
+        lines.extend(_wrap(f"“{c.quote}”", width, "      ", "       "))
+    return "\n".join(lines)
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    out: list[str] = []
+    for i, paragraph in enumerate(text.splitlines() or [""]):
+        out.extend(
+            textwrap.wrap(
+                paragraph,
+                width=width,
+                initial_indent=first if i == 0 else rest,
+                subsequent_indent=rest,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            or [rest.rstrip()]
+        )
+    return out

@@ -1,0 +1,149 @@
+"""The rules in force: read from the live index, rebuilt exactly when the index changes.
+
+Rules come from the same chunks retrieval may cite: the ids the manifest lists, read through
+Chroma with their metadata (``bot.chunks``), superseded documents left out. The chunks of a
+section are put back together first (they overlap by up to ``CHUNK_OVERLAP`` characters), so
+a rule cut in two by the splitter is read whole and a rule in the overlap is read once.
+
+The extracted ``Guidance`` is cached against the manifest's ``stamp()``: a re-ingest that
+adds, changes, removes or supersedes a document changes the stamp, and the next check reads
+the rules afresh, so a finding never cites a document that is gone or superseded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from bot.check.rules import Guidance, Origin, SectionText, extract
+from bot.errors import LinesError
+from bot.ingest.manifest import open_manifest_store
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_MAX_OVERLAP = 400  # characters; the splitter's overlap is 120, whole pieces can be longer
+
+
+class IndexEmpty(LinesError):
+    """There is no index to read rules from yet; the message says to run ingest."""
+
+
+class RuleBook:
+    """The ``Guidance`` of the live index, re-read whenever the manifest changes.
+
+    Thread-safe: surfaces may check drafts from several threads at once.
+    """
+
+    def __init__(self, settings: Settings, embeddings: Embeddings) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self._manifests = open_manifest_store(settings)
+        self._stamp: object = None
+        self._guidance: Guidance | None = None
+        self._lock = threading.Lock()
+
+    def guidance(self) -> Guidance:
+        """The rules and framing advice of the documents indexed now.
+
+        Raises ``IndexEmpty`` when nothing has been ingested into this index.
+        """
+        stamp = self._manifests.stamp()
+        if stamp is None:
+            raise IndexEmpty(
+                f"No index at {self.settings.chroma_dir}: run `python -m bot ingest` first "
+                "(or `make demo`), or point --db / CHROMA_DIR at the index."
+            )
+        with self._lock:
+            if self._guidance is None or stamp != self._stamp:
+                self._guidance = self._load(reopen=self._guidance is not None)
+                self._stamp = stamp
+            return self._guidance
+
+    def _load(self, reopen: bool) -> Guidance:
+        from bot.vectorstore import open_collection
+
+        if reopen:
+            # Another process rewrote the index: drop Chroma's cached client (as retrieval
+            # does) so the chunks are read afresh rather than from a stale handle.
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+        live = self._manifests.load().live_ids
+        if not live:
+            return Guidance()
+        collection = open_collection(self.settings, self.embeddings)
+        got = collection.get(ids=sorted(live), include=["documents", "metadatas"])
+        chunks = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        guidance = extract(sections_from_chunks(chunks))
+        log.info(
+            "read %d term rules and %d framing passages from %d live chunks",
+            len(guidance.rules),
+            len(guidance.framing),
+            len(live),
+        )
+        return guidance
+
+
+def sections_from_chunks(
+    chunks: Iterable[tuple[str, str, Mapping[str, Any]]],
+) -> list[SectionText]:
+    """Current documents' sections, each rebuilt from its consecutive chunks.
+
+    Chunks of superseded documents are dropped: their rules no longer apply.
+    """
+    by_source: dict[tuple[str, str], list[tuple[int, str, str, Mapping[str, Any]]]]
+    by_source = defaultdict(list)
+    for chunk_id, text, meta in chunks:
+        if str(meta.get("status", "current")) == "superseded":
+            continue
+        index = int(meta.get("chunk_index", 0) or 0)
+        key = (str(meta.get("source_root", "")), str(meta.get("source", "")))
+        by_source[key].append((index, chunk_id, text or "", meta))
+    sections: list[SectionText] = []
+    for source in sorted(by_source):
+        parts = sorted(by_source[source], key=lambda p: p[0])
+        run: list[tuple[int, str, str, Mapping[str, Any]]] = []
+        for part in parts:
+            if run and (part[0] != run[-1][0] + 1 or _locator(part[3]) != _locator(run[-1][3])):
+                sections.append(_section(run))
+                run = []
+            run.append(part)
+        if run:
+            sections.append(_section(run))
+    return sections
+
+
+def _locator(meta: Mapping[str, Any]) -> str:
+    return str(meta.get("locator", ""))
+
+
+def _section(run: list[tuple[int, str, str, Mapping[str, Any]]]) -> SectionText:
+    text = run[0][2]
+    for _, _, next_text, _ in run[1:]:
+        text = merge_overlap(text, next_text)
+    _, chunk_id, _, meta = run[0]
+    origin = Origin(
+        source=str(meta.get("source", "")),
+        title=str(meta.get("title", "")),
+        locator=_locator(meta),
+        kind=str(meta.get("kind", "")),
+        date=str(meta.get("date", "")),
+        chunk_id=chunk_id,
+    )
+    return SectionText(text, origin)
+
+
+def merge_overlap(first: str, second: str) -> str:
+    """``first`` followed by ``second`` without the text they share at the seam."""
+    longest = min(len(first), len(second), _MAX_OVERLAP)
+    for size in range(longest, 9, -1):
+        if first.endswith(second[:size]):
+            return first + second[size:]
+    # No shared text: the splitter cut on a line or paragraph break.
+    return f"{first}\n{second}"

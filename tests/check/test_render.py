@@ -1,0 +1,54 @@
+"""What surfaces get to render: pieces of the draft, one-line findings, terminal text."""
+
+from __future__ import annotations
+
+from bot.answer import Citation, Escalation
+from bot.check.findings import DraftCheck, Finding, FramingNote
+from bot.check.render import NOTHING_FOUND, finding_line, marked_text, render_text, segments
+
+CITE = Citation(1, "guidance/t.md", "Terms", "People", 'Avoid: "illegals".')
+TEXT = "Café: twelve illegals moved in, the leaflet says 🙄."
+CHECK = DraftCheck(
+    text=TEXT,
+    findings=(
+        Finding(13, 21, "illegals", "“undocumented people”", "No person is illegal.", (CITE,)),
+    ),
+    framing=(FramingNote("The draft opens with a number. Lead with a person.", 0, 51, (CITE,)),),
+)
+
+
+def test_segments_give_back_the_draft_and_mark_each_finding():
+    pieces = segments(CHECK)
+    assert "".join(p.text for p in pieces) == TEXT
+    assert [(p.text, p.finding) for p in pieces if p.finding] == [("illegals", 1)]
+    assert marked_text(CHECK) == "Café: twelve «illegals» moved in, the leaflet says 🙄."
+    assert marked_text(CHECK, "*", "*") == "Café: twelve *illegals* moved in, the leaflet says 🙄."
+
+
+def test_finding_line_says_found_suggestion_why_and_source():
+    assert finding_line(CHECK.findings[0]) == (
+        "“illegals” → “undocumented people”. No person is illegal. [1]"
+    )
+    bare = Finding(0, 4, "flood", "", "", (CITE,))
+    assert finding_line(bare) == "“flood”. [1]"
+
+
+def test_terminal_text_lists_findings_notes_and_sources_once():
+    text = render_text(CHECK)
+    assert "«illegals»" in text
+    assert "1. “illegals” → “undocumented people”. No person is illegal. [1]" in text
+    assert "• The draft opens with a number. Lead with a person. [1]" in text
+    assert text.count("[1] Terms — People") == 1
+    assert "guidance/t.md" in text
+
+
+def test_terminal_text_for_nothing_found_and_for_an_escalation():
+    assert NOTHING_FOUND in render_text(DraftCheck(text="All good."))
+    escalated = DraftCheck(
+        text="x",
+        escalation=Escalation(kind="sensitive", reason="matched", category="threats", id=4),
+        reply="Staff will reply here.",
+    )
+    out = render_text(escalated)
+    assert out.startswith("Staff will reply here.")
+    assert "handed to staff (threats), item #4: matched" in out
