@@ -35,6 +35,7 @@ lint: $(STAMP)
 
 eval: $(STAMP)
 	$(PY) -m bench.evaluate
+	$(PY) -m bench.eval_check
 
 bench: $(STAMP)
 	$(PY) -m bench.speed
