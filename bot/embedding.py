@@ -105,8 +105,8 @@ class MiniLMEmbeddings(Embeddings):
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         ordered = [texts[i] for i in order]
         out: list[np.ndarray] = []
-        for start in range(0, len(ordered), self.batch_size):
-            batch = [t if t.strip() else " " for t in ordered[start : start + self.batch_size]]
+        for batch in _batches(ordered, self.batch_size):
+            batch = [t if t.strip() else " " for t in batch]
             encodings = tokenizer.encode_batch(batch)
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -163,6 +163,23 @@ class MiniLMEmbeddings(Embeddings):
             options.intra_op_num_threads = self.threads
         log.debug("loading embedding model %s", path)
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _batches(ordered: Sequence[str], size: int) -> list[Sequence[str]]:
+    """Batches of at most ``size`` texts (sorted by length), a new one whenever a text is
+    more than twice as long as the batch's first: a question's sentences are not padded to
+    the length of the whole message embedded with them."""
+    batches: list[Sequence[str]] = []
+    start = 0
+    for end in range(1, len(ordered) + 1):
+        if (
+            end == len(ordered)
+            or end - start == size
+            or len(ordered[end]) > 2 * max(len(ordered[start]), 16)
+        ):
+            batches.append(ordered[start:end])
+            start = end
+    return batches
 
 
 class CachedEmbeddings(Embeddings):

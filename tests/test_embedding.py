@@ -31,3 +31,13 @@ def test_a_tampered_model_file_is_refused(tmp_path):
     fake.write_bytes(default_model_path().read_bytes()[:1000])
     with pytest.raises(EmbeddingModelError, match="sha256"):
         MiniLMEmbeddings(model_path=fake).embed_query("x")
+
+
+def test_batching_by_length_returns_each_vector_in_its_texts_place(embeddings):
+    import numpy as np
+
+    texts = ["a short one", "x " * 300, "a middling sentence about safe routes", "", "y " * 40]
+    together = embeddings.encode(texts)
+    alone = np.vstack([embeddings.encode([t]) for t in texts])
+    assert together.shape == (5, 384)
+    assert np.allclose(together, alone, atol=1e-4)
