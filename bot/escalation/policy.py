@@ -12,6 +12,9 @@ from bot.errors import ConfigError
 
 CATEGORY_KEYS = {"description", "holding_reply", "kind", "patterns", "examples"}
 KINDS = ("sensitive", "requested")
+WHERE = "{where}"  # in a holding reply: where the staff reply will come, filled per question
+DEFAULT_WHERE = "here"
+_BRACES = re.compile(r"\{[^{}]*\}")
 
 
 class PolicyError(ConfigError):
@@ -44,6 +47,18 @@ class Policy:
             if category.name == name:
                 return category
         raise KeyError(name)
+
+
+def fill_where(text: str, where: str = DEFAULT_WHERE) -> str:
+    """``text`` with ``{where}`` replaced by where the reply comes ("in this thread"...).
+
+    A reply written before the placeholder existed may say "in this thread"; where there is
+    no thread (a slash command, a DM) that promise would be false, so it is replaced too.
+    """
+    text = text.replace(WHERE, where)
+    if where != "in this thread":
+        text = text.replace("in this thread", where)
+    return text
 
 
 def load_policy(path: Path) -> Policy:
@@ -92,6 +107,17 @@ class _Reader:
         if not node.value and not allow_empty:
             raise self.fail(node, f"{what} must not be empty")
         return [(item, self.string(item, f"each of {what}")) for item in node.value]
+
+    def holding_reply(self, node: yaml.Node, name: str) -> str:
+        text = self.string(node, f"{name}.holding_reply")
+        for placeholder in _BRACES.findall(text):
+            if placeholder != WHERE:
+                raise self.fail(
+                    node,
+                    f"{name}.holding_reply: unknown placeholder {placeholder}; the only one is "
+                    f"{WHERE} (where the staff reply will come)",
+                )
+        return text
 
     def policy(self, root: yaml.Node | None) -> Policy:
         top = self.mapping(root, "the policy file")
@@ -145,7 +171,7 @@ class _Reader:
         return Category(
             name=name,
             description=self.string(fields["description"][1], f"{name}.description"),
-            holding_reply=self.string(fields["holding_reply"][1], f"{name}.holding_reply"),
+            holding_reply=self.holding_reply(fields["holding_reply"][1], name),
             kind=kind,
             patterns=tuple(patterns),
             examples=tuple(s for _, s in self.strings(fields["examples"][1], f"{name}.examples")),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -20,7 +19,6 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
-RETRY_SECONDS = 30.0
 EVENTS_PATH = "/slack/events"
 
 
@@ -61,12 +59,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.factory import build_advisor
     from bot.slack.app import build_app
 
+    quiet_wire_loggers()
     advisor = build_advisor(settings)
     app, surface = build_app(settings, advisor)
-    stop = threading.Event()
-    threading.Thread(
-        target=retry_loop, args=(surface, stop), daemon=True, name="staff-retry"
-    ).start()
+    surface.desk.start()  # staff posts, answers given anywhere, retries, retention
     try:
         if settings.slack_mode == "socket":
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -85,18 +81,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        stop.set()
+        surface.desk.stop()
     return 0
 
 
-def retry_loop(surface, stop: threading.Event, every: float = RETRY_SECONDS) -> None:
-    """Keep posting escalations that have not reached the staff channel yet."""
-    while not stop.is_set():
-        try:
-            surface.retry_pending()
-        except Exception:  # keep retrying; the failure is logged and visible in the queue
-            log.exception("retrying staff notifications failed")
-        stop.wait(every)
+def quiet_wire_loggers() -> None:
+    """Keep slack_sdk's request logging above DEBUG: at DEBUG it logs whole message bodies,
+    members' questions included, and no log may carry a question."""
+    for name in ("slack_sdk", "slack_bolt"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
