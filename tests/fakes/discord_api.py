@@ -348,7 +348,7 @@ class FakeDiscord:
             return []
         if "/callback" in path:
             body = body.get("data") or {}
-            if not isinstance(body, dict) or "embeds" not in body and "content" not in body:
+            if not isinstance(body, dict) or ("embeds" not in body and "content" not in body):
                 return []
         elif not (path.endswith("/messages") or "/messages/" in path or "/webhooks/" in path):
             return []
