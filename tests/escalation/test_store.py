@@ -260,30 +260,32 @@ def test_the_migrated_schema_matches_the_model(store):
 # -- the staff loop's needs ---------------------------------------------------------------
 
 
+SETUP = {
+    "open": lambda s, i: None,
+    "claimed": lambda s, i: s.claim(i, "sam"),
+    "answered": lambda s, i: s.answer(i, "ok", "sam"),
+    "resolved": lambda s, i: s.resolve(i, "sam"),
+}
+ACT = {
+    "claim": lambda s, i: s.claim(i, "alex"),
+    "answer": lambda s, i: s.answer(i, "yes", "sam"),
+    "resolve": lambda s, i: s.resolve(i, "sam"),
+}
+
+
 @pytest.mark.parametrize("state", ["open", "claimed", "answered", "resolved"])
-def test_the_store_allows_exactly_what_the_state_table_lists(url, state):
+def test_the_store_allows_exactly_what_the_state_table_lists(store, state):
     from bot.escalation.states import ACTIONS, allowed_actions
 
     for action in ACTIONS:
-        store = EscalationStore(url)
         item_id = open_one(store)
-        {
-            "open": lambda: None,
-            "claimed": lambda: store.claim(item_id, "sam"),
-            "answered": lambda: store.answer(item_id, "ok", "sam"),
-            "resolved": lambda: store.resolve(item_id, "sam"),
-        }[state]()
-        act = {
-            "claim": lambda: store.claim(item_id, "alex"),
-            "answer": lambda: store.answer(item_id, "yes", "sam"),
-            "resolve": lambda: store.resolve(item_id, "sam"),
-        }[action]
+        SETUP[state](store, item_id)
         if action in allowed_actions(state):
-            act()
+            ACT[action](store, item_id)
         else:
             before = store.get(item_id)
             with pytest.raises(InvalidTransition):
-                act()
+                ACT[action](store, item_id)
             assert store.get(item_id) == before
 
 
