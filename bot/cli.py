@@ -20,7 +20,7 @@ from bot.settings import Settings, SettingsError
 COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("bot.ingest.command", "index the knowledge base (re-runs only touch what changed)"),
     "ask": ("bot.ask", "answer questions from the knowledge base, with citations"),
-    "escalations": ("bot.escalation.cli", "staff queue: list, show, claim, answer, resolve"),
+    "escalations": ("bot.escalation.cli", "staff queue: list, show, claim, answer, resolve, purge"),
     "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
     "discord": ("bot.discord.run", "run the Discord bot"),
 }
