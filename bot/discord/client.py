@@ -53,6 +53,15 @@ def apply_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+def quiet_wire_loggers() -> None:
+    """Keep discord.py's HTTP and gateway logging at INFO or above: at DEBUG they log whole
+    payloads, members' questions included, and no log may carry a question."""
+    for name in ("discord.http", "discord.gateway", "discord.webhook", "discord.client"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, discord.HTTPException):
         return f"{exc.status} {exc.text or ''}".strip()[:200]
@@ -179,6 +188,7 @@ class LinesBot(discord.Client):
         intents = discord.Intents.default()
         intents.message_content = True  # privileged: enable it in the developer portal
         super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
+        quiet_wire_loggers()
         self.settings = settings
         self.advisor = advisor
         self.port = DiscordPort(self)

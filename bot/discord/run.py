@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from bot.settings import Settings
@@ -29,11 +28,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.discord.client import LinesBot, apply_endpoints
     from bot.factory import build_advisor
 
-    # discord.py logs whole request bodies (members' questions) at DEBUG; no log may.
-    for name in ("discord.http", "discord.gateway", "discord.webhook"):
-        logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < logging.INFO:
-            logger.setLevel(logging.INFO)
     apply_endpoints(settings)
     bot = LinesBot(settings, build_advisor(settings))
     bot.run(settings.discord_token, log_handler=None)

@@ -353,6 +353,25 @@ class EscalationStore:
                 reason,
             ) from None
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """A write transaction that holds the write lock from its first statement.
+
+        SQLite starts transactions deferred: two processes that both read and then write can
+        deadlock, and the loser gets "database is locked" at once (waiting cannot help it).
+        ``BEGIN IMMEDIATE`` takes the lock up front, so a second writer simply waits its turn
+        (up to ``busy_timeout``) and then sees the first one's rows.
+        """
+        with self.engine.connect() as connection:
+            if self.engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+
     # -- the advisor's side ------------------------------------------------------------------
     def open_item(
         self,
@@ -424,7 +443,7 @@ class EscalationStore:
 
     def _insert(self, row: dict[str, Any]) -> int:
         try:
-            with self._db("written"), self.engine.begin() as connection:
+            with self._db("written"), self._writing() as connection:
                 result = connection.execute(escalations.insert().values(**row))
                 item_id = int(result.inserted_primary_key[0])
         except IntegrityError:
@@ -564,7 +583,7 @@ class EscalationStore:
         state = RESULT[action]
         # The check and the change are one UPDATE, so of two staff acting at once only one
         # can match the WHERE clause; the other is refused with the state the winner left.
-        with self._db("written"), self.engine.begin() as connection:
+        with self._db("written"), self._writing() as connection:
             result = connection.execute(
                 escalations.update()
                 .where(escalations.c.id == item_id, allowed)
@@ -600,7 +619,7 @@ class EscalationStore:
         by one of them, not both.
         """
         now = _now()
-        with self._db("written"), self.engine.begin() as connection:
+        with self._db("written"), self._writing() as connection:
             result = connection.execute(
                 escalations.update()
                 .where(
@@ -617,7 +636,7 @@ class EscalationStore:
 
     def release_lease(self, item_id: int, owner: str) -> None:
         """Give the item back (only if ``owner`` still holds it)."""
-        with self._db("written"), self.engine.begin() as connection:
+        with self._db("written"), self._writing() as connection:
             connection.execute(
                 escalations.update()
                 .where(escalations.c.id == item_id, escalations.c.lease_owner == owner)
@@ -673,7 +692,7 @@ class EscalationStore:
         return self._set(item_id, retry_at=retry_at)
 
     def _set(self, item_id: int, **values: object) -> Item:
-        with self._db("written"), self.engine.begin() as connection:
+        with self._db("written"), self._writing() as connection:
             result = connection.execute(
                 escalations.update().where(escalations.c.id == item_id).values(**values)
             )
@@ -695,7 +714,7 @@ class EscalationStore:
         if not rows:
             return True
         try:
-            with self._db("written"), self.engine.begin() as connection:
+            with self._db("written"), self._writing() as connection:
                 connection.execute(
                     seen_events.delete().where(
                         seen_events.c.key.in_([r["key"] for r in rows]),
@@ -711,7 +730,7 @@ class EscalationStore:
     def heartbeat(self, owner: str, platform: str) -> None:
         """Record that the desk ``owner`` (a running bot) looked at the queue just now."""
         now = _now()
-        with self._db("written"), self.engine.begin() as connection:
+        with self._db("written"), self._writing() as connection:
             updated = connection.execute(
                 desks.update().where(desks.c.owner == owner).values(seen_at=now)
             ).rowcount
@@ -742,7 +761,7 @@ class EscalationStore:
         )
         old_feedback = feedback.c.created_at < cutoff
         expired = seen_events.c.expires_at < _now()
-        with self._db("written"), self.engine.begin() as connection:
+        with self._db("written"), self._writing() as connection:
             if dry_run:
                 counts = [
                     connection.execute(
@@ -764,7 +783,7 @@ class EscalationStore:
 
     def purge_events(self) -> int:
         """Forget handled platform events whose time-to-live has passed; returns how many."""
-        with self._db("written"), self.engine.begin() as connection:
+        with self._db("written"), self._writing() as connection:
             return connection.execute(
                 seen_events.delete().where(seen_events.c.expires_at < _now())
             ).rowcount
@@ -780,7 +799,7 @@ class EscalationStore:
         helpful: bool,
     ) -> None:
         """Store a member's helpful / not helpful click, for maintainers."""
-        with self._db("written"), self.engine.begin() as connection:
+        with self._db("written"), self._writing() as connection:
             connection.execute(
                 feedback.insert().values(
                     platform=platform,

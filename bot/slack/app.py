@@ -59,6 +59,15 @@ def retry_handlers() -> list:
     ]
 
 
+def quiet_wire_loggers() -> None:
+    """Keep slack_sdk and Bolt logging at INFO or above: at DEBUG they log whole request and
+    response bodies, members' questions included, and no log may carry a question."""
+    for name in ("slack_sdk", "slack_bolt"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
 def web_client(settings: Settings) -> WebClient:
     """The bot's Web API client: ``SLACK_API_URL`` if set, with the retry handlers."""
     return WebClient(
@@ -392,6 +401,7 @@ def build_app(
     """
     if not settings.slack_bot_token:
         raise ValueError("SLACK_BOT_TOKEN is not set: add the bot token (xoxb-...) to .env")
+    quiet_wire_loggers()
     if client is None:
         client = web_client(settings)
     else:

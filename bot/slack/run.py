@@ -59,7 +59,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.factory import build_advisor
     from bot.slack.app import build_app
 
-    quiet_wire_loggers()
     advisor = build_advisor(settings)
     app, surface = build_app(settings, advisor)
     surface.desk.start()  # staff posts, answers given anywhere, retries, retention
@@ -83,15 +82,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         surface.desk.stop()
     return 0
-
-
-def quiet_wire_loggers() -> None:
-    """Keep slack_sdk's request logging above DEBUG: at DEBUG it logs whole message bodies,
-    members' questions included, and no log may carry a question."""
-    for name in ("slack_sdk", "slack_bolt"):
-        logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < logging.INFO:
-            logger.setLevel(logging.INFO)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
