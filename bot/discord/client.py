@@ -30,6 +30,7 @@ from bot.discord import embeds
 from bot.discord.views import AnswerModal, AnswerView, StaffButton, staff_view
 from bot.escalation.desk import DeliveryError, Recipient, StaffCard, StaffDesk, holding_text
 from bot.escalation.store import EscalationError
+from bot.formatting import trim
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -253,7 +254,7 @@ class LinesBot(discord.Client):
         else:
             try:
                 target = await message.create_thread(
-                    name=text[:THREAD_NAME_LIMIT] or "Question", auto_archive_duration=1440
+                    name=trim(text, THREAD_NAME_LIMIT) or "Question", auto_archive_duration=1440
                 )
                 route = {"channel": str(channel.id), "thread": str(target.id)}
             except discord.HTTPException as exc:

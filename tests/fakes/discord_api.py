@@ -403,6 +403,8 @@ class FakeDiscord:
             parent, starter = m.groups()
             if parent in self.no_threads:
                 return 403, {"message": "Missing Permissions", "code": 50013}
+            if not 1 <= js_length(body.get("name")) <= 100:
+                return 400, {"message": "Invalid Form Body", "code": 50035, "errors": ["name"]}
             thread = {
                 "id": starter,
                 "type": 11,
