@@ -208,15 +208,10 @@ class StaffDesk:
         """The staff actions ``item`` allows now: the buttons its staff post shows."""
         return allowed_actions(item.state)
 
-    def card(self, item: Item) -> StaffCard:
+    @staticmethod
+    def card(item: Item) -> StaffCard:
         """The staff post for ``item``: content, buttons, priority and delivery status."""
-        return StaffCard(
-            item=item,
-            actions=self.actions_for(item),
-            low_priority=not item.for_staff,
-            delivery=delivery_status(item),
-            pointer=f"python -m bot escalations show {item.id}",
-        )
+        return staff_card(item)
 
     # -- members' side -------------------------------------------------------------------------
     def first_time(self, *keys: str | None) -> bool:
@@ -458,6 +453,17 @@ class StaffDesk:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+def staff_card(item: Item) -> StaffCard:
+    """The staff post for ``item``: content, the buttons its state allows, priority, delivery."""
+    return StaffCard(
+        item=item,
+        actions=allowed_actions(item.state),
+        low_priority=not item.for_staff,
+        delivery=delivery_status(item),
+        pointer=f"python -m bot escalations show {item.id}",
+    )
 
 
 def delivery_status(item: Item) -> str:

@@ -306,3 +306,32 @@ def test_a_note_goes_where_the_member_hears_back(desk, port):
     port.failing["note"] = "channel_not_found"
     with pytest.raises(DeliveryError, match="channel_not_found"):
         desk.send_note(recipient, "again")
+
+
+def test_a_holding_reply_may_use_only_the_where_placeholder(tmp_path):
+    from bot.escalation.policy import PolicyError, load_policy
+
+    template = """categories:
+  human_requested:
+    kind: requested
+    description: The person asks for a human.
+    holding_reply: A person will reply {placeholder}.
+    examples: ["Can I speak to a person?"]
+"""
+    good = tmp_path / "good.yaml"
+    good.write_text(template.replace("{placeholder}", "{where}"), encoding="utf-8")
+    reply = load_policy(good).category("human_requested").holding_reply
+    assert reply == "A person will reply {where}."
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(template.replace("{placeholder}", "{channel}"), encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"line 5: .*unknown placeholder \{channel\}"):
+        load_policy(bad)
+
+
+def test_every_shipped_holding_reply_says_where_the_reply_comes():
+    from bot.escalation.policy import load_policy
+    from bot.settings import PROJECT_ROOT
+
+    policy = load_policy(PROJECT_ROOT / "knowledge" / "policy" / "escalation.yaml")
+    for category in policy.categories:
+        assert "{where}" in category.holding_reply and "this thread" not in category.holding_reply
