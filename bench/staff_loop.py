@@ -5,9 +5,10 @@ The real Slack app (HTTP mode) and the real Discord bot run against the loopback
 member asks a sensitive question, the staff post arrives, then ``escalations answer`` runs
 (in this process, against the same SQLite queue, as a staff member's terminal would) and the
 clock runs until the staff reply is posted in the member's thread. Figures are printed, never
-asserted. The wait is dominated by ``STAFF_DESK_POLL_SECONDS`` (uniform between 0 and it).
+asserted. Each answer is given at a random moment, as staff would, so the wait is spread
+between 0 and ``STAFF_DESK_POLL_SECONDS``, which dominates it.
 
-    python -m bench.staff_loop                      # 10 trials, polls of 2 s (default) and 0.5 s
+    python -m bench.staff_loop                      # 20 trials, polls of 2 s (default) and 0.5 s
     python -m bench.staff_loop --trials 20 --polls 2 1 0.25
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import random
 import statistics
 import tempfile
 import time
@@ -35,6 +37,11 @@ def _settings(base: Path, poll: float, trial_db: str):
     return make_settings(base, knowledge).with_overrides(
         database_url=f"sqlite:///{base / trial_db}", staff_desk_poll_seconds=poll
     )
+
+
+def n_seed(poll: float) -> int:
+    """A fixed seed per poll interval, so runs are comparable."""
+    return int(poll * 1000)
 
 
 def _cli_answer(settings, item_id: int) -> None:
@@ -67,6 +74,7 @@ def slack_trials(base: Path, poll: float, trials: int) -> list[float]:
     app, stop = start_http_app(settings, build_advisor(settings), fake)
     app.surface.desk.backoff_base = 5.0
     times = []
+    rng = random.Random(n_seed(poll))
     try:
         for n in range(trials):
             ts = fake.add_member_message("CBENCH", "UMEMBER", SENSITIVE)
@@ -75,6 +83,7 @@ def slack_trials(base: Path, poll: float, trials: int) -> list[float]:
             store = app.surface.store
             while not (item := store.list(limit=1)[0]).staff_ref:
                 time.sleep(0.01)
+            time.sleep(rng.uniform(0, poll))  # staff answer at any moment, not in step with ticks
             with contextlib.redirect_stdout(io.StringIO()):
                 _cli_answer(settings, item.id)
             answered = time.perf_counter()
@@ -102,6 +111,8 @@ def discord_trials(base: Path, poll: float, trials: int) -> list[float]:
     )
     advisor = build_advisor(settings)
 
+    rng = random.Random(n_seed(poll) + 1)
+
     async def scenario() -> list[float]:
         times = []
         async with running(settings, advisor) as (bot, fake):
@@ -113,6 +124,7 @@ def discord_trials(base: Path, poll: float, trials: int) -> list[float]:
                 )
                 while not (item := (await asyncio.to_thread(bot.store.list, None, 1))[0]).staff_ref:
                     await asyncio.sleep(0.01)
+                await asyncio.sleep(rng.uniform(0, poll))  # not in step with the desk's ticks
                 with contextlib.redirect_stdout(io.StringIO()):
                     await asyncio.to_thread(_cli_answer, settings, item.id)
                 answered = time.perf_counter()
@@ -128,7 +140,7 @@ def discord_trials(base: Path, poll: float, trials: int) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     """Run the trials and print one line of figures per platform and poll interval."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=10)
+    parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--polls", type=float, nargs="+", default=[2.0, 0.5])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)

@@ -54,6 +54,7 @@ LEASE_SECONDS = 60.0  # one desk works on an item at a time; a crashed desk's le
 BACKOFF_BASE = 5.0  # first retry after this many seconds, then doubling...
 BACKOFF_CAP = 15 * 60.0  # ...up to this
 PURGE_EVERY = dt.timedelta(days=1)
+HEARTBEAT_EVERY = 30.0  # seconds between "this bot is running" records (the CLI reads them)
 MEMORY_EVENTS = 5000
 
 WHERE = {"thread": "in this thread", "channel": "here", "dm": "in a direct message"}
@@ -188,6 +189,7 @@ class StaffDesk:
         self._memory: OrderedDict[str, None] = OrderedDict()
         self._memory_lock = threading.Lock()
         self._last_purge = 0.0
+        self._last_heartbeat = 0.0
         self._queue_down_logged = False
 
     @classmethod
@@ -385,7 +387,9 @@ class StaffDesk:
     def sweep(self) -> int:
         """One pass over the queue: replay spooled items, then do all due work. Returns items
         worked on. Raises ``QueueUnavailable`` when the queue cannot be read."""
-        self.store.heartbeat(self.owner, self.port.platform)
+        if time.monotonic() - self._last_heartbeat >= HEARTBEAT_EVERY or not self._last_heartbeat:
+            self.store.heartbeat(self.owner, self.port.platform)
+            self._last_heartbeat = time.monotonic()
         try:
             self.store.replay_spool()
             self._queue_down_logged = False
