@@ -13,7 +13,9 @@ from bot.errors import ConfigError
 CATEGORY_KEYS = {"description", "holding_reply", "kind", "patterns", "examples"}
 KINDS = ("sensitive", "requested")
 WHERE = "{where}"  # in a holding reply: where the staff reply will come, filled per question
-DEFAULT_WHERE = "here"
+# What {where} says until a surface knows better: most questions are asked in a thread, and
+# a surface that answers elsewhere (a DM, a slash command) rewrites it with ``fill_where``.
+DEFAULT_WHERE = "in this thread"
 _BRACES = re.compile(r"\{[^{}]*\}")
 
 
@@ -27,10 +29,11 @@ class Category:
 
     name: str
     description: str
-    holding_reply: str
+    holding_reply: str  # ``holding_template`` with {where} as DEFAULT_WHERE: plain text
     kind: str  # "sensitive" | "requested"
     patterns: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
+    holding_template: str = ""  # as written, with its {where} placeholder
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,9 @@ class Policy:
 def fill_where(text: str, where: str = DEFAULT_WHERE) -> str:
     """``text`` with ``{where}`` replaced by where the reply comes ("in this thread"...).
 
-    A reply written before the placeholder existed may say "in this thread"; where there is
-    no thread (a slash command, a DM) that promise would be false, so it is replaced too.
+    Loaded holding replies already say "in this thread" (``DEFAULT_WHERE``), as may replies
+    written before the placeholder existed; where there is no thread (a slash command, a
+    DM) that promise would be false, so it is replaced too.
     """
     text = text.replace(WHERE, where)
     if where != "in this thread":
@@ -168,10 +172,12 @@ class _Reader:
                     raise self.fail(
                         item, f"{name}.patterns: bad regular expression ({exc})"
                     ) from None
+        template = self.holding_reply(fields["holding_reply"][1], name)
         return Category(
             name=name,
             description=self.string(fields["description"][1], f"{name}.description"),
-            holding_reply=self.holding_reply(fields["holding_reply"][1], name),
+            holding_reply=fill_where(template, DEFAULT_WHERE),
+            holding_template=template,
             kind=kind,
             patterns=tuple(patterns),
             examples=tuple(s for _, s in self.strings(fields["examples"][1], f"{name}.examples")),

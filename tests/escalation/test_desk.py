@@ -320,8 +320,9 @@ def test_a_holding_reply_may_use_only_the_where_placeholder(tmp_path):
 """
     good = tmp_path / "good.yaml"
     good.write_text(template.replace("{placeholder}", "{where}"), encoding="utf-8")
-    reply = load_policy(good).category("human_requested").holding_reply
-    assert reply == "A person will reply {where}."
+    category = load_policy(good).category("human_requested")
+    assert category.holding_template == "A person will reply {where}."
+    assert category.holding_reply == "A person will reply in this thread."  # until a surface knows
     bad = tmp_path / "bad.yaml"
     bad.write_text(template.replace("{placeholder}", "{channel}"), encoding="utf-8")
     with pytest.raises(PolicyError, match=r"line 5: .*unknown placeholder \{channel\}"):
@@ -329,9 +330,14 @@ def test_a_holding_reply_may_use_only_the_where_placeholder(tmp_path):
 
 
 def test_every_shipped_holding_reply_says_where_the_reply_comes():
-    from bot.escalation.policy import load_policy
+    from bot.escalation.policy import fill_where, load_policy
     from bot.settings import PROJECT_ROOT
 
     policy = load_policy(PROJECT_ROOT / "knowledge" / "policy" / "escalation.yaml")
     for category in policy.categories:
-        assert "{where}" in category.holding_reply and "this thread" not in category.holding_reply
+        assert "{where}" in category.holding_template
+        for where in ("in this thread", "here", "in a direct message"):
+            filled = fill_where(category.holding_reply, where)
+            assert where in filled and "{where}" not in filled
+            if where != "in this thread":
+                assert "this thread" not in filled
