@@ -352,17 +352,19 @@ class LinesBot(discord.Client):
 
     async def on_feedback(self, interaction: discord.Interaction, helpful: bool) -> None:
         """Record a helpful / not helpful click and thank the clicker (only them)."""
-        await asyncio.to_thread(
-            self.store.record_feedback,
-            platform="discord",
-            user=str(interaction.user.id),
-            question=embeds.question_of(interaction.message),
-            answer_ref=f"{interaction.channel_id}:{getattr(interaction.message, 'id', '')}",
-            helpful=helpful,
-        )
-        await interaction.response.send_message(
-            "Thanks for the feedback: it helps us improve our guidance.", ephemeral=True
-        )
+        reply = "Thanks for the feedback: it helps us improve our guidance."
+        try:
+            await asyncio.to_thread(
+                self.store.record_feedback,
+                platform="discord",
+                user=str(interaction.user.id),
+                question=embeds.question_of(interaction.message),
+                answer_ref=f"{interaction.channel_id}:{getattr(interaction.message, 'id', '')}",
+                helpful=helpful,
+            )
+        except EscalationError:
+            reply = "Thanks, but I couldn't record that just now; please try again in a minute."
+        await interaction.response.send_message(reply, ephemeral=True)
 
     async def on_ask_person(self, interaction: discord.Interaction) -> None:
         """Hand the answered question to staff, once; privately if the answer was private."""
@@ -390,7 +392,12 @@ class LinesBot(discord.Client):
             **route,
         )
         question = Question(embeds.question_of(message), origin)
-        answer = await asyncio.to_thread(self.advisor.request_person, question)
+        try:
+            answer = await asyncio.to_thread(self.advisor.request_person, question)
+        except Exception as exc:
+            log.error("handing to staff failed: %s", type(exc).__name__, exc_info=True)
+            await interaction.response.send_message(SORRY, ephemeral=True)
+            return
         await interaction.response.send_message(
             embeds.escape(holding_text(answer, origin)),
             ephemeral=private,

@@ -7,17 +7,22 @@ Replies to these clicks go only to the person who clicked, through the click's
 from __future__ import annotations
 
 import json
+import logging
 
 from slack_bolt import App
 
 from bot.answer import Origin, Question
 from bot.escalation.desk import Recipient, holding_text
+from bot.escalation.store import EscalationError
 from bot.slack import blocks
-from bot.slack.app import SlackSurface
+from bot.slack.app import SORRY, SlackSurface
+
+log = logging.getLogger(__name__)
 
 THANKS = "Thanks for the feedback: it helps us improve our guidance."
 ALREADY = "The staff team already has this one."
 NOT_SHARED = "I couldn't share that answer; it is still here for you."
+NOT_RECORDED = "Thanks, but I couldn't record that just now; please try again in a minute."
 
 
 def register(app: App, surface: SlackSurface) -> None:
@@ -27,14 +32,18 @@ def register(app: App, surface: SlackSurface) -> None:
         def handler(ack, body: dict, action: dict) -> None:
             ack()
             channel, message_ts = _where(body)
-            surface.store.record_feedback(
-                platform="slack",
-                user=body["user"]["id"],
-                question=_question(action),
-                answer_ref=f"{channel}:{message_ts}",
-                helpful=helpful,
-            )
-            surface.respond(body.get("response_url"), THANKS, user=body["user"]["id"])
+            try:
+                surface.store.record_feedback(
+                    platform="slack",
+                    user=body["user"]["id"],
+                    question=_question(action),
+                    answer_ref=f"{channel}:{message_ts}",
+                    helpful=helpful,
+                )
+                reply = THANKS
+            except EscalationError:
+                reply = NOT_RECORDED
+            surface.respond(body.get("response_url"), reply, user=body["user"]["id"])
 
         return handler
 
@@ -62,7 +71,12 @@ def register(app: App, surface: SlackSurface) -> None:
             reply_in="dm" if private else "thread",
             private=private,
         )
-        answer = surface.advisor.request_person(Question(_question(action), origin))
+        try:
+            answer = surface.advisor.request_person(Question(_question(action), origin))
+        except Exception as exc:
+            log.error("handing to staff failed: %s", type(exc).__name__, exc_info=True)
+            surface.respond(body.get("response_url"), SORRY, user=user)
+            return
         messages = blocks.answer_messages(answer, holding_text(answer, origin), private=private)
         if private:  # said only to them, like the answer it came from
             for fallback, message_blocks in messages:
@@ -78,8 +92,12 @@ def register(app: App, surface: SlackSurface) -> None:
         question = _question(action)
         channel, _ = _where(body)
         origin = Origin(platform="slack", channel=channel, user=user, private=False)
-        answer = surface.advisor.ask(Question(question, origin))
-        if answer.escalation is not None or not answer.citations:
+        try:
+            answer = surface.advisor.ask(Question(question, origin))
+        except Exception as exc:
+            log.error("answering to share failed: %s", type(exc).__name__, exc_info=True)
+            answer = None
+        if answer is None or answer.escalation is not None or not answer.citations:
             surface.respond(body.get("response_url"), NOT_SHARED, user=user)
             return
         for fallback, message_blocks in blocks.shared_message(user, question, answer):
