@@ -15,6 +15,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot (and its staff desk) until it is stopped; the exit code."""
     if not settings.discord_token:
         print("discord: set DISCORD_TOKEN in .env (see .env.example)", file=sys.stderr)
         return EXIT_CONFIG

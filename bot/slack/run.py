@@ -23,6 +23,7 @@ EVENTS_PATH = "/slack/events"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """Options that override ``SLACK_MODE``, ``SLACK_HTTP_HOST`` and ``SLACK_HTTP_PORT``."""
     parser.add_argument("--mode", choices=("socket", "http"), help="override SLACK_MODE")
     parser.add_argument("--host", help="HTTP mode: address to bind (default SLACK_HTTP_HOST)")
     parser.add_argument("--port", type=int, help="HTTP mode: port (default SLACK_HTTP_PORT)")
@@ -39,6 +40,7 @@ def missing_settings(settings: Settings) -> list[str]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve Slack until interrupted, with the staff desk's loop running; the exit code."""
     changes = {
         k: v
         for k, v in (
