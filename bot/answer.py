@@ -31,6 +31,12 @@ class Origin:
     user: str | None = None
     event_id: str | None = None  # platform event id; the same id never opens two queue items
     link: str | None = None  # permalink to the member's message, when the surface knows it
+    # Where a staff reply (or a later note) reaches the member: "thread" (``thread``),
+    # "channel" (``channel``, as a reply to ``message`` when there is one) or "dm" (a direct
+    # message to ``user``, for questions asked where only the member could see them).
+    reply_in: str = "thread"
+    private: bool = False  # asked privately (slash command, DM): never reposted where others see
+    message: str | None = None  # the member's message id (Slack ts, Discord message id)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,50 @@
-"""Platform-neutral text shaping shared by the Slack and Discord surfaces."""
+"""Platform-neutral text shaping shared by the Slack and Discord surfaces.
+
+Platforms limit text by length, and the length they count is not always Python's: Slack and
+Discord run JavaScript-style string code, where a character outside the Basic Multilingual
+Plane (most emoji) counts twice. Everything here measures in UTF-16 code units, which is
+never less than what either platform counts, so text trimmed here always fits.
+"""
 
 from __future__ import annotations
 
+ELLIPSIS = "…"
+
+
+def measure(text: str) -> int:
+    """The length a platform counts: UTF-16 code units (an emoji counts 2)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def cut(text: str, limit: int) -> tuple[str, str]:
+    """Split ``text`` so the head measures at most ``limit``; never inside a character."""
+    if measure(text) <= limit:
+        return text, ""
+    size = 0
+    for index, ch in enumerate(text):
+        size += 2 if ord(ch) > 0xFFFF else 1
+        if size > limit:
+            return text[:index], text[index:]
+    return text, ""
+
+
+def trim(text: str, limit: int, note: str = "") -> str:
+    """``text`` if it fits ``limit``, else its start, "…" and ``note`` within ``limit``.
+
+    ``note`` says where the rest is (e.g. a queue item to open); it is dropped if even it
+    does not fit.
+    """
+    if measure(text) <= limit:
+        return text
+    tail = ELLIPSIS + note
+    if measure(tail) >= limit:
+        tail = ELLIPSIS
+    head, _ = cut(text, max(0, limit - measure(tail)))
+    return head.rstrip() + tail
+
 
 def split_to_fit(text: str, limit: int) -> list[str]:
-    """Pieces of at most ``limit`` characters, split on line ends where possible.
+    """Pieces measuring at most ``limit``, split on line ends where possible.
 
     A single line longer than ``limit`` is cut hard. Empty pieces are dropped and each piece
     is stripped of surrounding whitespace, so every piece can be posted as it is.
@@ -12,13 +52,13 @@ def split_to_fit(text: str, limit: int) -> list[str]:
     pieces: list[str] = []
     current = ""
     for line in text.splitlines(keepends=True):
-        while len(line) > limit:
+        while measure(line) > limit:
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        if len(current) + len(line) > limit:
+            head, line = cut(line, limit)
+            pieces.append(head)
+        if measure(current) + measure(line) > limit:
             pieces.append(current)
             current = ""
         current += line

@@ -82,6 +82,12 @@ class Settings:
     database_url: str | None = None  # default: sqlite file beside the Chroma folder
     policy_path: Path = Path("knowledge") / "policy" / "escalation.yaml"
 
+    # Staff loop (bot/escalation/desk.py, store.py): delivery, failure handling, retention
+    queue_fallback_path: Path | None = None  # default: lines-fallback.jsonl beside the queue
+    queue_busy_timeout: float = 5.0  # seconds a write waits for a locked queue before spooling
+    queue_retention_days: int = 0  # > 0: resolved items older than this are purged daily
+    staff_desk_poll_seconds: float = 2.0  # how often a running bot looks for answers to deliver
+
     # Generated answers (optional)
     llm_provider: str = "none"
     llm_model: str | None = None

@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("bot.ingest.command", "index the knowledge base (re-runs only touch what changed)"),
     "ask": ("bot.cli.ask", "answer questions from the knowledge base, with citations"),
     "check": ("bot.check.command", "check a draft against the guidance's words, with citations"),
-    "escalations": ("bot.escalation.cli", "staff queue: list, show, claim, answer, resolve"),
+    "escalations": ("bot.escalation.cli", "staff queue: list, show, claim, answer, resolve, purge"),
     "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
     "discord": ("bot.discord.run", "run the Discord bot"),
     "doctor": ("bot.cli.doctor", "check the configuration end to end, changing nothing"),

@@ -1,16 +1,24 @@
 """The Discord bot: turns gateway messages and interactions into advisor calls.
 
-Questions asked in a channel get their own thread; follow-ups there are answered without a
-mention. Nothing the bot sends can ping anyone (``AllowedMentions.none()`` on the client and
-on every send). Blocking work (the advisor) runs in a worker thread, off the event loop.
+Questions asked in a channel get their own thread (or, where the bot may not create threads,
+a reply in the channel); follow-ups there are answered without a mention. ``/ask`` and its
+answer are ephemeral, and a DM stays a DM: nothing asked privately is shown to others, and
+staff answers to private questions arrive by direct message.
+
+Nothing the bot sends can ping anyone (``AllowedMentions.none()`` on the client and on every
+send). Blocking work (the advisor, every queue call) runs in worker threads, off the event
+loop. The staff loop is the platform-neutral ``StaffDesk``, running in its own thread;
+``DiscordPort`` is its Discord half and hands each send back to the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import re
-from collections import OrderedDict
+from collections.abc import Coroutine
+from typing import Any
 
 import discord
 import yarl
@@ -20,16 +28,22 @@ from bot.advisor import Advisor
 from bot.answer import Answer, Origin, Question, Turn
 from bot.discord import embeds
 from bot.discord.views import AnswerModal, AnswerView, StaffButton, staff_view
+from bot.escalation.desk import DeliveryError, Recipient, StaffCard, StaffDesk, holding_text
 from bot.escalation.store import EscalationError
+from bot.formatting import trim
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
-NOT_STAFF = "Only the staff team can act on escalations, so nothing was changed."
-RETRY_SECONDS = 30.0
-SEEN_LIMIT = 5000
 HISTORY_LIMIT = 20
+SEND_TIMEOUT = 60.0  # seconds the desk waits for one Discord send
+THREAD_NAME_LIMIT = 90
+SORRY = (
+    "Sorry, something went wrong and I couldn't answer that. Please try again in a minute; "
+    "if it keeps happening, tell the staff team."
+)
+GREETING = "Ask me how to talk about a topic and I'll answer from our guidance."
 
 
 def apply_endpoints(settings: Settings) -> None:
@@ -40,103 +54,255 @@ def apply_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
-def interaction_origin(
-    interaction: discord.Interaction, event_id: str, link: str | None = None
-) -> Origin:
-    """Where an interaction came from; replies and staff answers go to its channel."""
-    return Origin(
-        platform="discord",
-        workspace=str(interaction.guild_id) if interaction.guild_id else None,
-        channel=str(interaction.channel_id),
-        thread=str(interaction.channel_id),
-        user=str(interaction.user.id),
-        event_id=event_id,
-        link=link,
-    )
+def quiet_wire_loggers() -> None:
+    """Keep discord.py's HTTP and gateway logging at INFO or above: at DEBUG they log whole
+    payloads, members' questions included, and no log may carry a question."""
+    for name in ("discord.http", "discord.gateway", "discord.webhook", "discord.client"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, discord.HTTPException):
+        return f"{exc.status} {exc.text or ''}".strip()[:200]
+    return type(exc).__name__
+
+
+async def send_messages(
+    target: discord.abc.Messageable,
+    messages: list[list[discord.Embed]],
+    *,
+    view: discord.ui.View | None = None,
+    reference: discord.MessageReference | None = None,
+) -> discord.Message:
+    """Send ``messages`` in order; the first carries ``view`` and ``reference``."""
+    first: discord.Message | None = None
+    for n, message_embeds in enumerate(messages):
+        extra: dict[str, Any] = {}
+        if n == 0 and view is not None:
+            extra["view"] = view
+        if n == 0 and reference is not None:
+            extra["reference"] = reference
+        sent = await target.send(embeds=message_embeds, allowed_mentions=NO_PINGS, **extra)
+        first = first or sent
+    assert first is not None  # every builder returns at least one message
+    return first
+
+
+class DiscordPort:
+    """The Discord half of the staff desk. Called from the desk's thread, it runs each send
+    on the bot's event loop and waits for it; failures become ``DeliveryError``."""
+
+    platform = "discord"
+
+    def __init__(self, bot: LinesBot) -> None:
+        self.bot = bot
+
+    def _run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        loop = getattr(self.bot, "loop", None)
+        if loop is None or self.bot.is_closed() or loop.is_closed():
+            coroutine.close()
+            raise DeliveryError("the Discord bot is not connected")
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            coroutine.close()
+            raise RuntimeError("call the staff desk through asyncio.to_thread, not on the loop")
+        future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        try:
+            return future.result(timeout=SEND_TIMEOUT)
+        except DeliveryError:
+            raise
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise DeliveryError("Discord did not answer in time") from None
+        except Exception as exc:
+            raise DeliveryError(_reason(exc)) from None
+
+    def post_staff(self, card: StaffCard) -> str:
+        """Post ``card`` to ``DISCORD_STAFF_CHANNEL_ID``; return ``channel:message``."""
+        channel_id = self.bot.settings.discord_staff_channel_id
+        if not channel_id:
+            raise DeliveryError("DISCORD_STAFF_CHANNEL_ID is not set")
+
+        async def post() -> str:
+            channel = self.bot.get_partial_messageable(channel_id)
+            posted = await channel.send(
+                embed=embeds.staff_embed(card), view=staff_view(card), allowed_mentions=NO_PINGS
+            )
+            return f"{channel_id}:{posted.id}"
+
+        return self._run(post())
+
+    def update_staff(self, staff_ref: str, card: StaffCard) -> None:
+        """Redraw the staff post at ``staff_ref`` (``channel:message``)."""
+        channel_id, message_id = (int(x) for x in staff_ref.split(":"))
+
+        async def update() -> None:
+            message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+            await message.edit(embed=embeds.staff_embed(card), view=staff_view(card))
+
+        self._run(update())
+
+    def relay(self, recipient: Recipient, answer: str, item_id: int) -> None:
+        """Send a staff answer to the member: thread, channel reply, or DM if asked privately."""
+        self._run(self.send(recipient, embeds.staff_answer_messages(answer)))
+
+    def note(self, recipient: Recipient, text: str) -> None:
+        """Send a short note from Lines where ``recipient`` hears back."""
+        self._run(self.send(recipient, embeds.note_messages(text)))
+
+    async def send(
+        self,
+        recipient: Recipient,
+        messages: list[list[discord.Embed]],
+        view: discord.ui.View | None = None,
+    ) -> discord.Message:
+        """Post ``messages`` where ``recipient`` hears back (on the event loop)."""
+        reference = None
+        if recipient.reply_in == "dm" or not (recipient.thread or recipient.channel):
+            if not recipient.user:
+                raise DeliveryError("no member to send a direct message to")
+            target: discord.abc.Messageable = await self.bot.create_dm(
+                discord.Object(id=int(recipient.user))
+            )
+        elif recipient.reply_in == "thread" and recipient.thread:
+            target = self.bot.get_partial_messageable(int(recipient.thread))
+        else:
+            target = self.bot.get_partial_messageable(int(recipient.channel or 0))
+            if recipient.message:
+                reference = discord.MessageReference(
+                    message_id=int(recipient.message),
+                    channel_id=int(recipient.channel or 0),
+                    fail_if_not_exists=False,
+                )
+        return await send_messages(target, messages, view=view, reference=reference)
 
 
 class LinesBot(discord.Client):
+    """The bot: members' questions in, answers out; staff buttons through the staff desk."""
+
     def __init__(self, settings: Settings, advisor: Advisor, **options) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # privileged: enable it in the developer portal
         super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
+        quiet_wire_loggers()
         self.settings = settings
         self.advisor = advisor
-        self.store = advisor.queue
+        self.port = DiscordPort(self)
+        self.desk = StaffDesk.from_settings(settings, advisor.queue, self.port)
+        self.store = self.desk.store
         self.tree = app_commands.CommandTree(self)
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._retry_task: asyncio.Task | None = None
 
-        @self.tree.command(name="ask", description="Ask how to talk about a topic")
+        @self.tree.command(
+            name="ask", description="Ask how to talk about a topic (only you see it)"
+        )
         @app_commands.describe(question="Your question, e.g. how do we talk about small boats?")
         async def ask(interaction: discord.Interaction, question: str) -> None:
             await self.on_ask_command(interaction, question)
 
     async def setup_hook(self) -> None:
+        """Register persistent buttons and /ask, then start the staff desk's loop."""
         self.add_view(AnswerView())  # buttons on answers sent before a restart keep working
         self.add_dynamic_items(StaffButton)
         await self.tree.sync()
-        self._retry_task = asyncio.create_task(self._retry_loop())
+        self.desk.start()
 
     async def close(self) -> None:
-        if self._retry_task is not None:
-            self._retry_task.cancel()
+        """Stop the desk (its sends need this loop, so wait for it off the loop), then close."""
+        await asyncio.to_thread(self.desk.stop)
         await super().close()
 
     # -- members -----------------------------------------------------------------------------
-    def first_time(self, key: str) -> bool:
-        """True once per key: a replayed or duplicated event is answered once."""
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        while len(self._seen) > SEEN_LIMIT:
-            self._seen.popitem(last=False)
-        return True
+    async def first_time(self, *keys: str) -> bool:
+        """True once per event, across every process sharing the queue."""
+        return await asyncio.to_thread(self.desk.first_time, *keys)
 
     def clean(self, text: str) -> str:
+        """The question without the bot's mention and surrounding space."""
         me = self.user.id if self.user else 0
         return " ".join(re.sub(rf"<@!?{me}>", "", text or "").split())
 
     async def on_message(self, message: discord.Message) -> None:
+        """Answer DMs, mentions in channels (in a new thread) and follow-ups in our threads."""
         if message.author.bot or message.author == self.user:
             return  # never answer bots, ourselves included: no loops
         channel = message.channel
         mentioned = self.user is not None and self.user in message.mentions
+        is_dm = isinstance(channel, discord.DMChannel)
         in_our_thread = isinstance(channel, discord.Thread) and (
             mentioned or channel.owner_id == self.user.id
         )
-        if isinstance(channel, discord.DMChannel) or in_our_thread:
-            target = channel
-        elif mentioned and isinstance(channel, discord.TextChannel):
-            target = None  # a new thread, made once we know the question is worth one
-        else:
+        if not (is_dm or in_our_thread or (mentioned and isinstance(channel, discord.TextChannel))):
             return
-        if not self.first_time(f"message:{message.id}"):
+        if not await self.first_time(f"message:{message.id}"):
             return
         text = self.clean(message.content)
         if not text:
-            await message.reply(
-                "Ask me how to talk about a topic and I'll answer from our guidance.",
-                allowed_mentions=NO_PINGS,
-            )
+            await message.reply(GREETING, allowed_mentions=NO_PINGS)
             return
-        if target is None:
-            target = await message.create_thread(
-                name=text[:90] or "Question", auto_archive_duration=1440
-            )
+        guild = str(message.guild.id) if message.guild else None
+        if is_dm:
+            target: discord.abc.Messageable = channel
+            route = {"reply_in": "channel", "channel": str(channel.id), "private": True}
+        elif in_our_thread:
+            target = channel
+            route = {"channel": str(channel.parent_id), "thread": str(channel.id)}
+        else:
+            try:
+                target = await message.create_thread(
+                    name=trim(text, THREAD_NAME_LIMIT) or "Question", auto_archive_duration=1440
+                )
+                route = {"channel": str(channel.id), "thread": str(target.id)}
+            except discord.HTTPException as exc:
+                # No permission to create threads here: answer in the channel, as a reply.
+                log.warning("cannot create a thread (%s); replying in the channel", _reason(exc))
+                target = channel
+                route = {"reply_in": "channel", "channel": str(channel.id)}
         history = await self._history(target, message) if isinstance(target, discord.Thread) else ()
         origin = Origin(
             platform="discord",
-            workspace=str(message.guild.id) if message.guild else None,
-            channel=str(getattr(target, "parent_id", None) or channel.id),
-            thread=str(target.id),
+            workspace=guild,
             user=str(message.author.id),
             event_id=f"message:{message.id}",
             link=message.jump_url,
+            message=str(message.id),
+            **route,
         )
+        reference = message.to_reference(fail_if_not_exists=False) if target is channel else None
         async with target.typing():
-            answer = await asyncio.to_thread(self.advisor.ask, Question(text, origin, history))
-        await self._send_answer(target, answer)
+            answer = await self._ask(Question(text, origin, history))
+        await self._reply(target, answer, origin, reference=reference)
+
+    async def _ask(self, question: Question) -> Answer | None:
+        try:
+            return await asyncio.to_thread(self.advisor.ask, question)
+        except Exception as exc:
+            log.error("answering failed: %s", type(exc).__name__, exc_info=True)
+            return None
+
+    async def _reply(
+        self,
+        target: discord.abc.Messageable,
+        answer: Answer | None,
+        origin: Origin,
+        reference: discord.MessageReference | None = None,
+    ) -> None:
+        """Send the answer (or an apology), then hand an escalation to the desk."""
+        if answer is None:
+            messages, view = embeds.plain_messages(SORRY), None
+        else:
+            messages = embeds.answer_messages(answer, holding_text(answer, origin))
+            view = None if answer.escalated else AnswerView()
+        try:
+            await send_messages(target, messages, view=view, reference=reference)
+        except discord.HTTPException as exc:
+            log.error("could not send the answer: %s", _reason(exc))
+        if answer is not None:
+            await asyncio.to_thread(self.desk.escalated, answer)
 
     async def _history(self, thread: discord.Thread, before: discord.Message) -> tuple[Turn, ...]:
         turns = []
@@ -155,148 +321,136 @@ class LinesBot(discord.Client):
                 pass
         return tuple(turns)
 
-    async def _send_answer(
-        self, target: discord.abc.Messageable, answer: Answer
-    ) -> discord.Message:
-        answer_embeds = embeds.answer_embeds(answer)
-        view = AnswerView() if not answer.escalated else discord.utils.MISSING
-        sent = await target.send(embeds=answer_embeds, view=view, allowed_mentions=NO_PINGS)
-        if answer.escalated and answer.escalation.id is not None:
-            await self.notify_staff(answer.escalation.id)
-        return sent
-
     async def on_ask_command(self, interaction: discord.Interaction, question: str) -> None:
-        await interaction.response.defer(thinking=True)  # acknowledged at once; answer follows
-        origin = interaction_origin(interaction, f"interaction:{interaction.id}")
-        answer = await asyncio.to_thread(self.advisor.ask, Question(question, origin))
-        view = AnswerView() if not answer.escalated else discord.utils.MISSING
-        await interaction.followup.send(
-            embeds=embeds.answer_embeds(answer), view=view, allowed_mentions=NO_PINGS
+        """``/ask``: deferred and answered ephemerally; a staff answer comes by DM."""
+        event_id = f"interaction:{interaction.id}"
+        if not await self.first_time(event_id):
+            return  # another replica has this interaction
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        origin = Origin(
+            platform="discord",
+            workspace=str(interaction.guild_id) if interaction.guild_id else None,
+            channel=str(interaction.channel_id),
+            user=str(interaction.user.id),
+            event_id=event_id,
+            reply_in="dm",
+            private=True,
         )
-        if answer.escalated and answer.escalation.id is not None:
-            await self.notify_staff(answer.escalation.id)
+        answer = await self._ask(Question(question, origin))
+        if answer is None:
+            messages, view = embeds.plain_messages(SORRY), None
+        else:
+            messages = embeds.answer_messages(answer, holding_text(answer, origin))
+            view = None if answer.escalated else AnswerView()
+        for n, message_embeds in enumerate(messages):
+            extra = {"view": view} if n == 0 and view is not None else {}
+            await interaction.followup.send(
+                embeds=message_embeds, ephemeral=True, allowed_mentions=NO_PINGS, **extra
+            )
+        if answer is not None:
+            await asyncio.to_thread(self.desk.escalated, answer)
 
     async def on_feedback(self, interaction: discord.Interaction, helpful: bool) -> None:
-        await asyncio.to_thread(
-            self.store.record_feedback,
-            platform="discord",
-            user=str(interaction.user.id),
-            question=embeds.question_of(interaction.message),
-            answer_ref=f"{interaction.channel_id}:{getattr(interaction.message, 'id', '')}",
-            helpful=helpful,
-        )
-        await interaction.response.send_message(
-            "Thanks for the feedback: it helps us improve our guidance.", ephemeral=True
-        )
+        """Record a helpful / not helpful click and thank the clicker (only them)."""
+        reply = "Thanks for the feedback: it helps us improve our guidance."
+        try:
+            await asyncio.to_thread(
+                self.store.record_feedback,
+                platform="discord",
+                user=str(interaction.user.id),
+                question=embeds.question_of(interaction.message),
+                answer_ref=f"{interaction.channel_id}:{getattr(interaction.message, 'id', '')}",
+                helpful=helpful,
+            )
+        except EscalationError:
+            reply = "Thanks, but I couldn't record that just now; please try again in a minute."
+        await interaction.response.send_message(reply, ephemeral=True)
 
     async def on_ask_person(self, interaction: discord.Interaction) -> None:
-        message_id = interaction.message.id if interaction.message else interaction.id
-        if not self.first_time(f"person:{message_id}"):
+        """Hand the answered question to staff, once; privately if the answer was private."""
+        message = interaction.message
+        message_id = message.id if message else interaction.id
+        if not await self.first_time(f"person:{message_id}"):
             await interaction.response.send_message(
                 "The staff team already has this one.", ephemeral=True
             )
             return
-        link = interaction.message.jump_url if interaction.message else None
-        origin = interaction_origin(interaction, f"person:{message_id}", link)
-        question = Question(embeds.question_of(interaction.message), origin)
-        answer = await asyncio.to_thread(self.advisor.request_person, question)
-        await interaction.response.send_message(answer.text, allowed_mentions=NO_PINGS)
-        await self.notify_staff(answer.escalation.id)
+        private = bool(message and message.flags.ephemeral)
+        channel_id = str(interaction.channel_id)
+        if private:
+            route = {"reply_in": "dm", "channel": channel_id, "private": True}
+        elif isinstance(interaction.channel, discord.Thread):
+            route = {"channel": str(interaction.channel.parent_id), "thread": channel_id}
+        else:
+            route = {"reply_in": "channel", "channel": channel_id, "message": str(message_id)}
+        origin = Origin(
+            platform="discord",
+            workspace=str(interaction.guild_id) if interaction.guild_id else None,
+            user=str(interaction.user.id),
+            event_id=f"person:{message_id}",
+            link=message.jump_url if message and not private else None,
+            **route,
+        )
+        question = Question(embeds.question_of(message), origin)
+        try:
+            answer = await asyncio.to_thread(self.advisor.request_person, question)
+        except Exception as exc:
+            log.error("handing to staff failed: %s", type(exc).__name__, exc_info=True)
+            await interaction.response.send_message(SORRY, ephemeral=True)
+            return
+        await interaction.response.send_message(
+            embeds.escape(holding_text(answer, origin)),
+            ephemeral=private,
+            allowed_mentions=NO_PINGS,
+        )
+        await asyncio.to_thread(self.desk.escalated, answer)
 
     # -- staff -------------------------------------------------------------------------------
     def is_staff(self, user: discord.abc.User) -> bool:
+        """Members holding ``DISCORD_STAFF_ROLE_ID``."""
         role = self.settings.discord_staff_role_id
         return bool(role) and isinstance(user, discord.Member) and user.get_role(role) is not None
-
-    async def notify_staff(self, item_id: int) -> bool:
-        """Post the item to the staff channel; on failure record it for the retry loop."""
-        item = self.store.get(item_id)
-        try:
-            channel_id = self.settings.discord_staff_channel_id
-            if not channel_id:
-                raise LookupError("DISCORD_STAFF_CHANNEL_ID is not set")
-            channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
-            posted = await channel.send(
-                embed=embeds.staff_embed(item), view=staff_view(item), allowed_mentions=NO_PINGS
-            )
-        except (discord.HTTPException, LookupError) as exc:
-            self.store.mark_notify_failed(item_id, str(exc))
-            return False
-        self.store.mark_notified(item_id, f"{channel.id}:{posted.id}")
-        return True
-
-    async def retry_pending(self) -> int:
-        """Post every escalation that has not reached staff yet; returns how many got through."""
-        sent = 0
-        for item in self.store.pending_notifications("discord"):
-            sent += await self.notify_staff(item.id)
-        return sent
-
-    async def _retry_loop(self) -> None:
-        await self.wait_until_ready()
-        while not self.is_closed():
-            try:
-                await self.retry_pending()
-            except Exception:  # keep going; failures stay visible in the queue
-                log.exception("retrying staff notifications failed")
-            await asyncio.sleep(RETRY_SECONDS)
 
     async def on_staff_action(
         self, interaction: discord.Interaction, action: str, item_id: int
     ) -> None:
-        if not self.is_staff(interaction.user):
-            await interaction.response.send_message(NOT_STAFF, ephemeral=True)
-            return
-        if action == "answer":
-            await interaction.response.send_modal(AnswerModal(item_id))
-            return
-        who = str(interaction.user)
+        """Claim, resolve (redrawing the post in the reply) or open the answer form."""
+        staff = self.is_staff(interaction.user)
         try:
-            item = (
-                self.store.claim(item_id, who)
-                if action == "claim"
-                else self.store.resolve(item_id, who)
+            if action == "answer":
+                await asyncio.to_thread(self.desk.check, "answer", item_id, is_staff=staff)
+                await interaction.response.send_modal(AnswerModal(item_id))
+                return
+            item = await asyncio.to_thread(
+                self.desk.act, action, item_id, str(interaction.user), is_staff=staff, refresh=False
             )
         except EscalationError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
+        card = self.desk.card(item)
         await interaction.response.edit_message(
-            embed=embeds.staff_embed(item), view=staff_view(item)
+            embed=embeds.staff_embed(card), view=staff_view(card)
         )
+        await asyncio.to_thread(self.desk.shown, item)
 
     async def on_staff_answer(
         self, interaction: discord.Interaction, item_id: int, text: str
     ) -> None:
-        if not self.is_staff(interaction.user):
-            await interaction.response.send_message(NOT_STAFF, ephemeral=True)
-            return
+        """Record the answer (refusals shown only to the clicker), then deliver it."""
         try:
-            item = self.store.answer(item_id, text, str(interaction.user))
+            item = await asyncio.to_thread(
+                self.desk.answer,
+                item_id,
+                text,
+                str(interaction.user),
+                is_staff=self.is_staff(interaction.user),
+                deliver=False,
+            )
         except EscalationError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
-        await interaction.response.send_message("Sent to the member's thread.", ephemeral=True)
-        await self.relay(item.id)
-
-    async def relay(self, item_id: int) -> None:
-        """Post the staff answer where the member asked, then update the staff post."""
-        item = self.store.get(item_id)
-        target_id = int(item.thread or item.channel)
-        try:
-            target = self.get_channel(target_id) or await self.fetch_channel(target_id)
-            await target.send(
-                embed=embeds.staff_answer_embed(item.staff_answer or ""), allowed_mentions=NO_PINGS
-            )
-        except discord.HTTPException as exc:
-            log.error("could not relay the answer to item %s: %s", item_id, exc)
-            return
-        item = self.store.mark_relayed(item_id)
-        if item.staff_ref:
-            channel_id, message_id = (int(x) for x in item.staff_ref.split(":"))
-            channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
-            try:
-                await channel.get_partial_message(message_id).edit(
-                    embed=embeds.staff_embed(item), view=staff_view(item)
-                )
-            except discord.HTTPException as exc:
-                log.warning("could not update staff post for item %s: %s", item_id, exc)
+        where = "by direct message" if item.private else "in the member's thread"
+        await interaction.response.send_message(
+            f"Recorded; it is being delivered {where}.", ephemeral=True
+        )
+        await asyncio.to_thread(self.desk.follow_up, item.id)

@@ -1,54 +1,134 @@
-"""All embed and message building for Discord, within Discord's limits.
+"""All embed and message building for Discord, within Discord's limits, with text made inert.
 
-Mentions cannot ping anyone: every send also carries ``AllowedMentions.none()``, and the
-text here is plain. Limits: 4,096 characters of embed description, 25 fields of 1,024, and
-6,000 characters per embed in total.
+Limits, per message: 2,000 characters of content, 10 embeds, and 6,000 characters across all
+its embeds (titles, descriptions, field names and values, footers, author names); per embed:
+title 256, description 4,096, 25 fields of 256 (name) and 1,024 (value), author 256. They are
+measured as ``bot.formatting.measure`` does (UTF-16 code units, never less than Discord's
+count). Long answers are spread over several messages; a staff post stays one message and
+trims with "…" and the command that shows the item in full.
+
+Markdown: everything that did not come from Lines itself (document titles and quotes, members'
+questions, staff answers) goes through ``escape``, so ``[text](https://…)`` cannot become a
+disguised link, and ``**``, headings, lists, block quotes and ``<@id>``-style tokens are shown
+as typed. Mentions cannot ping anyone either way: every send carries ``AllowedMentions.none()``.
 """
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 from bot.answer import Answer, Citation
-from bot.formatting import split_to_fit
+from bot.escalation.desk import StaffCard
+from bot.formatting import measure, split_to_fit, trim
 
+CONTENT_LIMIT = 2000
+EMBEDS_PER_MESSAGE = 10
+MESSAGE_EMBED_TOTAL = 6000
+TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
+FIELDS_PER_EMBED = 25
+FIELD_NAME_LIMIT = 256
 FIELD_LIMIT = 1024
-EMBED_TOTAL = 6000
+AUTHOR_LIMIT = 256
 QUESTION_PREFIX = "Q: "
+STAFF_QUESTION_LIMIT = 2000  # of a staff post's 6,000: the question, then reasons and drafts
 COLOUR = discord.Colour(0x2C3E50)
 ALERT = discord.Colour(0xC0392B)
 STAFF = discord.Colour(0x27AE60)
+LOW = discord.Colour(0x7F8C8D)
+
+# Markdown that changes how text renders: emphasis, code, spoilers, quotes, headings,
+# masked links, and <...> tokens (mentions, channels, timestamps, suppressed links).
+_SPECIAL = re.compile(r"([\\*_~`|\[\]()<>#])")
+_LINE_START = re.compile(r"^([ \t]*)(-|\+|\d+\.)(?=\s)", re.MULTILINE)
+_URL = re.compile(r"https?://[^\s<>()\[\]]+")
+_MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
+
+
+def escape(text: str) -> str:
+    """``text`` shown exactly as typed: no markdown, no masked links, bare URLs kept working."""
+    out: list[str] = []
+    last = 0
+    for url in _URL.finditer(text):
+        out.append(_SPECIAL.sub(r"\\\1", text[last : url.start()]))
+        out.append(url.group(0))  # a bare URL shows where it goes, so it may stay a link
+        last = url.end()
+    out.append(_SPECIAL.sub(r"\\\1", text[last:]))
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), "".join(out))
+
+
+def escape_answer(text: str) -> str:
+    """An answer's text escaped, keeping Lines's own citation markers ``[1]`` as they are."""
+    return _MARKER.sub(r"[\1]", escape(text))
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """Characters an embed counts towards a message's 6,000, measured as Discord limits."""
+    size = measure(embed.title or "") + measure(embed.description or "")
+    size += sum(measure(f.name or "") + measure(f.value or "") for f in embed.fields)
+    size += measure(embed.footer.text or "") + measure(embed.author.name or "")
+    return size
+
+
+def pack(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
+    """Embeds grouped into messages of at most 10 and 6,000 characters each."""
+    messages: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    total = 0
+    for embed in embeds:
+        size = embed_size(embed)
+        if current and (len(current) >= EMBEDS_PER_MESSAGE or total + size > MESSAGE_EMBED_TOTAL):
+            messages.append(current)
+            current, total = [], 0
+        current.append(embed)
+        total += size
+    if current:
+        messages.append(current)
+    return messages
 
 
 def citation_line(c: Citation) -> str:
-    where = f" — {c.locator}" if c.locator else ""
-    details = [x for x in (c.kind, c.date) if x]
+    """``[1] **Title** — Section · kind · date``, with the document's own text escaped."""
+    where = f" — {escape(c.locator)}" if c.locator else ""
+    details = [escape(x) for x in (c.kind, c.date) if x]
     if c.status == "superseded":
-        details.append("superseded" + (f" by {c.superseded_by}" if c.superseded_by else ""))
-    return f"[{c.number}] **{c.title}**{where}" + (f" · {' · '.join(details)}" if details else "")
+        details.append("superseded" + (f" by {escape(c.superseded_by)}" if c.superseded_by else ""))
+    head = f"[{c.number}] **{escape(c.title)}**{where}"
+    return head + (f" · {' · '.join(details)}" if details else "")
 
 
-def answer_embeds(answer: Answer) -> list[discord.Embed]:
-    """The answer as one or more embeds; the first carries the question (for the buttons)."""
-    parts = split_to_fit(answer.text, DESCRIPTION_LIMIT - 200)
-    embeds = []
-    for index, part in enumerate(parts or ["…"]):
-        embed = discord.Embed(description=part, colour=ALERT if answer.escalated else COLOUR)
-        if index == 0:
-            embed.set_author(name=(QUESTION_PREFIX + answer.question)[:256])
-        embeds.append(embed)
+def _described(text: str, colour: discord.Colour) -> list[discord.Embed]:
+    return [
+        discord.Embed(description=part, colour=colour)
+        for part in split_to_fit(text, DESCRIPTION_LIMIT - 96) or ["…"]
+    ]
+
+
+def answer_messages(answer: Answer, text: str | None = None) -> list[list[discord.Embed]]:
+    """The reply as one or more messages of embeds; the first embed carries the question.
+
+    ``text`` replaces the answer's own text (a holding reply with its ``{where}`` filled).
+    The question sits in the first embed's author line (plain text, never rendered as
+    markdown) so the buttons under it know what was asked.
+    """
+    colour = ALERT if answer.escalated else COLOUR
+    embeds = _described(escape_answer(answer.text if text is None else text), colour)
+    embeds[0].set_author(name=trim(QUESTION_PREFIX + answer.question, AUTHOR_LIMIT))
     if answer.citations:
-        sources = split_to_fit("\n".join(citation_line(c) for c in answer.citations), FIELD_LIMIT)
-        for n, chunk in enumerate(sources[:25]):
-            target = embeds[-1]
-            if len(target) + len(chunk) + 10 > EMBED_TOTAL or len(target.fields) >= 25:
+        lines = "\n".join(citation_line(c) for c in answer.citations)
+        target = embeds[-1]
+        for n, chunk in enumerate(split_to_fit(lines, FIELD_LIMIT)):
+            name = "Sources" if n == 0 else "Sources (continued)"
+            if (
+                len(target.fields) >= FIELDS_PER_EMBED
+                or embed_size(target) + measure(name) + measure(chunk) > MESSAGE_EMBED_TOTAL
+            ):
                 target = discord.Embed(colour=COLOUR)
                 embeds.append(target)
-            target.add_field(
-                name="Sources" if n == 0 else "Sources (continued)", value=chunk, inline=False
-            )
-    return embeds[:10]
+            target.add_field(name=name, value=chunk, inline=False)
+    return pack(embeds)
 
 
 def question_of(message: discord.Message | None) -> str:
@@ -59,32 +139,81 @@ def question_of(message: discord.Message | None) -> str:
     return name.removeprefix(QUESTION_PREFIX)
 
 
-def staff_embed(item) -> discord.Embed:
-    """The staff-channel view of a queue item."""
+def staff_embed(card: StaffCard) -> discord.Embed:
+    """The staff-channel post for a queue item: one embed, always within 6,000 characters."""
+    item = card.item
+    more = f" (full text: `{card.pointer}`)"
+    if card.low_priority:
+        title = f"Gap #{item.id}: no guidance found ({item.state}) · low priority"
+        colour = LOW
+    else:
+        title = f"Escalation #{item.id}: {item.category or item.kind} ({item.state})"
+        colour = ALERT if item.state == "open" else STAFF
     embed = discord.Embed(
-        title=f"Escalation #{item.id}: {item.category or item.kind} ({item.state})"[:256],
-        description=item.question[:DESCRIPTION_LIMIT],
-        colour=ALERT if item.state == "open" else STAFF,
+        title=trim(title, TITLE_LIMIT),
+        description=trim(escape(item.question), STAFF_QUESTION_LIMIT, more),
+        colour=colour,
     )
-    embed.add_field(name="Why", value=f"{item.kind}: {item.reason}"[:FIELD_LIMIT], inline=False)
-    if item.link:
+
+    def field(name: str, value: str, inline: bool = False) -> None:
         embed.add_field(
-            name="Member's message", value=f"[Jump to the message]({item.link})", inline=False
+            name=trim(name, FIELD_NAME_LIMIT), value=trim(value, FIELD_LIMIT, more), inline=inline
         )
+
+    if item.question_was_cut:
+        field(
+            "Question cut",
+            f"The member wrote {item.question_chars:,} characters; the queue keeps the first "
+            f"{len(item.question):,}.",
+        )
+    why = f"{item.kind}: {escape(item.reason)}"
+    if card.low_priority:
+        why += ". The member was told the guidance does not cover this; staff may follow up."
+    field("Why", why)
+    if item.private:
+        field("Asked privately", "The answer goes to the member by direct message.")
+    elif item.link:
+        field("Member's message", f"[Jump to the message]({item.link})")
     if item.assignee:
-        embed.add_field(name="Assigned to", value=item.assignee[:FIELD_LIMIT], inline=True)
+        field("Assigned to", escape(item.assignee), inline=True)
     if item.staff_answer:
-        embed.add_field(name="Staff answer", value=item.staff_answer[:FIELD_LIMIT], inline=False)
-    for n, passage in enumerate(item.passages[:5], 1):
-        embed.add_field(
-            name=f"Draft [{n}] {passage['title']} — {passage['locator']}"[:256],
-            value=passage["text"][:FIELD_LIMIT],
-            inline=False,
-        )
+        field("Staff answer", escape(item.staff_answer))
+    if card.delivery:
+        field("Delivery", escape(card.delivery))
+    passages = item.passages[: FIELDS_PER_EMBED - len(embed.fields)]
+    if passages:
+        room = MESSAGE_EMBED_TOTAL - embed_size(embed) - 16
+        share = room // len(passages)
+        for n, passage in enumerate(passages, 1):
+            name = trim(
+                f"Draft [{n}] {escape(passage['title'])} — {escape(passage['locator'])}",
+                min(FIELD_NAME_LIMIT, max(16, share // 4)),
+            )
+            value_room = min(FIELD_LIMIT, share - measure(name))
+            if value_room < 24:
+                break
+            embed.add_field(
+                name=name, value=trim(escape(passage["text"]), value_room, more), inline=False
+            )
     return embed
 
 
-def staff_answer_embed(text: str) -> discord.Embed:
-    embed = discord.Embed(description=text[:DESCRIPTION_LIMIT], colour=STAFF)
-    embed.set_author(name="Reply from the staff team")
-    return embed
+def _marked(heading: str, text: str, colour: discord.Colour) -> list[list[discord.Embed]]:
+    embeds = _described(escape(text), colour)
+    embeds[0].set_author(name=heading)
+    return pack(embeds)
+
+
+def staff_answer_messages(text: str) -> list[list[discord.Embed]]:
+    """A staff answer as the member sees it, clearly marked as coming from a person."""
+    return _marked("Reply from the staff team", text, STAFF)
+
+
+def note_messages(text: str) -> list[list[discord.Embed]]:
+    """A short note from Lines to a member (e.g. a correction to an earlier answer)."""
+    return _marked("A note from Lines", text, COLOUR)
+
+
+def plain_messages(text: str) -> list[list[discord.Embed]]:
+    """Text from Lines itself (an apology, a greeting) as messages."""
+    return pack(_described(text, COLOUR))

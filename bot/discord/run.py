@@ -26,6 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot (and its staff desk) until it is stopped; the exit code."""
     if not settings.discord_token:
         raise ConfigError("discord: set DISCORD_TOKEN in .env (see .env.example).")
     if not settings.discord_staff_channel_id or not settings.discord_staff_role_id:

@@ -1,5 +1,9 @@
 """Buttons and the staff modal. All survive a restart: answer buttons have fixed custom ids
-and staff buttons are ``DynamicItem`` templates carrying the queue item id."""
+and staff buttons are ``DynamicItem`` templates carrying the queue item id.
+
+Which staff buttons a post shows is the staff desk's decision (``StaffCard.actions``, from
+the one table in ``bot.escalation.states``); this module only draws them.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,15 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.escalation.desk import StaffCard
+from bot.escalation.states import LABELS
+
 if TYPE_CHECKING:
     from bot.discord.client import LinesBot
 
 HELPFUL, UNHELPFUL, PERSON = "lines:helpful", "lines:unhelpful", "lines:person"
 STAFF_TEMPLATE = r"lines:staff:(?P<action>claim|answer|resolve):(?P<id>[0-9]+)"
-LABELS = {"claim": "Claim", "answer": "Answer", "resolve": "Resolve"}
+ANSWER_MAX = 4000  # what Discord's text input accepts
 
 
 class AnswerView(discord.ui.View):
@@ -25,16 +32,19 @@ class AnswerView(discord.ui.View):
         label="Helpful", emoji="👍", style=discord.ButtonStyle.secondary, custom_id=HELPFUL
     )
     async def helpful(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Record that the answer helped."""
         await bot_of(interaction).on_feedback(interaction, True)
 
     @discord.ui.button(
         label="Not helpful", emoji="👎", style=discord.ButtonStyle.secondary, custom_id=UNHELPFUL
     )
     async def unhelpful(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Record that the answer did not help."""
         await bot_of(interaction).on_feedback(interaction, False)
 
     @discord.ui.button(label="Ask a person", style=discord.ButtonStyle.primary, custom_id=PERSON)
     async def person(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Hand the question to staff."""
         await bot_of(interaction).on_ask_person(interaction)
 
 
@@ -52,32 +62,30 @@ class StaffButton(discord.ui.DynamicItem[discord.ui.Button], template=STAFF_TEMP
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match) -> StaffButton:
+        """Rebuild the button from its custom id (after a restart)."""
         return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """Pass the click to the bot, which asks the staff desk."""
         await bot_of(interaction).on_staff_action(interaction, self.action, self.item_id)
 
 
-def staff_view(item) -> discord.ui.View:
-    """The buttons a staff post shows for the item's current state."""
+def staff_view(card: StaffCard) -> discord.ui.View:
+    """The buttons the desk allows for the item's current state (none once resolved)."""
     view = discord.ui.View(timeout=None)
-    if item.state == "open":
-        view.add_item(StaffButton("claim", item.id))
-    if item.state in ("open", "claimed"):
-        view.add_item(StaffButton("answer", item.id))
-    if item.state != "resolved":
-        view.add_item(StaffButton("resolve", item.id))
+    for action in card.actions:
+        view.add_item(StaffButton(action, card.item.id))
     return view
 
 
 class AnswerModal(discord.ui.Modal):
-    """Where staff type the answer that is posted in the member's thread."""
+    """Where staff type the answer that is delivered to the member."""
 
     answer = discord.ui.TextInput(
-        label="Your answer (posted in the member's thread)",
+        label="Your answer (delivered to the member)",
         style=discord.TextStyle.paragraph,
         custom_id="answer",
-        max_length=4000,
+        max_length=ANSWER_MAX,
     )
 
     def __init__(self, item_id: int) -> None:
@@ -87,8 +95,10 @@ class AnswerModal(discord.ui.Modal):
         self.item_id = item_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Pass the answer to the bot, which records and delivers it through the desk."""
         await bot_of(interaction).on_staff_answer(interaction, self.item_id, self.answer.value)
 
 
 def bot_of(interaction: discord.Interaction) -> LinesBot:
+    """The ``LinesBot`` that received ``interaction``."""
     return interaction.client  # type: ignore[return-value]

@@ -19,6 +19,11 @@ CATEGORY_KEYS = {
     "needs_situation",
 }
 KINDS = ("sensitive", "requested")
+WHERE = "{where}"  # in a holding reply: where the staff reply will come, filled per question
+# What {where} says until a surface knows better: most questions are asked in a thread, and
+# a surface that answers elsewhere (a DM, a slash command) rewrites it with ``fill_where``.
+DEFAULT_WHERE = "in this thread"
+_BRACES = re.compile(r"\{[^{}]*\}")
 
 
 class PolicyError(ConfigError):
@@ -31,13 +36,14 @@ class Category:
 
     name: str
     description: str
-    holding_reply: str
+    holding_reply: str  # ``holding_template`` with {where} as DEFAULT_WHERE: plain text
     kind: str  # "sensitive" | "requested"
     patterns: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
     # Escalate by similarity only when the message shows a real person or moment (the
     # policy's ``situations``): a general question about the rules is not one person's case.
     needs_situation: bool = False
+    holding_template: str = ""  # as written, with its {where} placeholder
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,19 @@ class Policy:
             if category.name == name:
                 return category
         raise KeyError(name)
+
+
+def fill_where(text: str, where: str = DEFAULT_WHERE) -> str:
+    """``text`` with ``{where}`` replaced by where the reply comes ("in this thread"...).
+
+    Loaded holding replies already say "in this thread" (``DEFAULT_WHERE``), as may replies
+    written before the placeholder existed; where there is no thread (a slash command, a
+    DM) that promise would be false, so it is replaced too.
+    """
+    text = text.replace(WHERE, where)
+    if where != "in this thread":
+        text = text.replace("in this thread", where)
+    return text
 
 
 def load_policy(path: Path) -> Policy:
@@ -109,6 +128,17 @@ class _Reader:
         if not node.value and not allow_empty:
             raise self.fail(node, f"{what} must not be empty")
         return [(item, self.string(item, f"each of {what}")) for item in node.value]
+
+    def holding_reply(self, node: yaml.Node, name: str) -> str:
+        text = self.string(node, f"{name}.holding_reply")
+        for placeholder in _BRACES.findall(text):
+            if placeholder != WHERE:
+                raise self.fail(
+                    node,
+                    f"{name}.holding_reply: unknown placeholder {placeholder}; the only one is "
+                    f"{WHERE} (where the staff reply will come)",
+                )
+        return text
 
     def policy(self, root: yaml.Node | None) -> Policy:
         top = self.mapping(root, "the policy file")
@@ -171,10 +201,12 @@ class _Reader:
             if kind not in KINDS:
                 raise self.fail(fields["kind"][1], f"{name}.kind must be sensitive or requested")
         patterns = self.patterns(fields, "patterns", f"{name}.patterns")
+        template = self.holding_reply(fields["holding_reply"][1], name)
         return Category(
             name=name,
             description=self.string(fields["description"][1], f"{name}.description"),
-            holding_reply=self.string(fields["holding_reply"][1], f"{name}.holding_reply"),
+            holding_reply=fill_where(template, DEFAULT_WHERE),
+            holding_template=template,
             kind=kind,
             patterns=patterns,
             examples=tuple(s for _, s in self.strings(fields["examples"][1], f"{name}.examples")),

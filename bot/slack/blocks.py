@@ -1,8 +1,13 @@
-"""All Block Kit building for Slack, and the escaping that keeps every message safe to post.
+"""All Block Kit building for Slack, within Slack's limits, and the escaping that keeps it safe.
 
 Everything the bot sends passes through ``safe`` first: Slack's control characters are
 escaped, so text from a document or a question can never become ``<!channel>``, ``<!here>``,
 ``<!everyone>``, a user-group ping or a link, and bare ``@here``-style words are broken.
+
+Limits are measured as ``bot.formatting.measure`` does (UTF-16 code units, after escaping and
+JSON encoding): 3,000 per section or context text, 150 per header, 75 per button label,
+2,000 per button value, 50 blocks per message. Long text is split over several sections or
+messages; text that must stay in one block is trimmed with "…" and a pointer to the rest.
 """
 
 from __future__ import annotations
@@ -11,22 +16,37 @@ import json
 import re
 
 from bot.answer import Answer, Citation
-from bot.formatting import split_to_fit
+from bot.escalation.desk import StaffCard
+from bot.escalation.states import LABELS
+from bot.formatting import measure, split_to_fit, trim
 
-SECTION_LIMIT = 3000  # characters in one section's text
+TEXT_LIMIT = 3000  # characters in one section's or context element's text
+HEADER_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
+BUTTON_VALUE_LIMIT = 2000
 BLOCK_LIMIT = 50  # blocks in one message
-BUTTON_VALUE_LIMIT = 1900
+FALLBACK_LIMIT = 3000  # the notification text; Slack allows more but shows only the start
+PASSAGE_LIMIT = 700  # each draft passage in a staff post
 
-HELPFUL, UNHELPFUL, ASK_PERSON = "lines_helpful", "lines_unhelpful", "lines_ask_person"
-STAFF_CLAIM, STAFF_ANSWER, STAFF_RESOLVE = (
-    "lines_staff_claim",
-    "lines_staff_answer",
-    "lines_staff_resolve",
+HELPFUL, UNHELPFUL, ASK_PERSON, SHARE = (
+    "lines_helpful",
+    "lines_unhelpful",
+    "lines_ask_person",
+    "lines_share",
 )
+STAFF_ACTION_IDS = {
+    "claim": "lines_staff_claim",
+    "answer": "lines_staff_answer",
+    "resolve": "lines_staff_resolve",
+}
+STAFF_CLAIM, STAFF_ANSWER, STAFF_RESOLVE = STAFF_ACTION_IDS.values()
 ANSWER_MODAL = "lines_staff_answer_modal"
 ANSWER_INPUT_BLOCK, ANSWER_INPUT = "answer_block", "answer_text"
+ANSWER_MAX = 3000  # what the modal accepts (Slack's plain_text_input maximum)
 
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+
+Message = tuple[str, list[dict]]  # (notification text, blocks)
 
 
 def defuse(text: str) -> str:
@@ -40,11 +60,35 @@ def safe(text: str) -> str:
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": trim(text, TEXT_LIMIT)}}
 
 
 def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": trim(text, TEXT_LIMIT)}]}
+
+
+def _plain(text: str, limit: int = BUTTON_TEXT_LIMIT) -> dict:
+    return {"type": "plain_text", "text": trim(text, limit), "emoji": True}
+
+
+def _button(action_id: str, label: str, value: str, style: str | None = None) -> dict:
+    button = {"type": "button", "action_id": action_id, "text": _plain(label), "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def _quote(text: str) -> str:
+    return "\n".join(">" + line for line in text.splitlines() or [""])
+
+
+def _messages(blocks: list[dict], fallback: str) -> list[Message]:
+    """Blocks spread over as many messages as Slack's 50-block limit needs."""
+    fallback = trim(fallback, FALLBACK_LIMIT)
+    return [
+        (fallback if start == 0 else "(continued)", blocks[start : start + BLOCK_LIMIT])
+        for start in range(0, len(blocks), BLOCK_LIMIT)
+    ] or [(fallback, [_section(fallback)])]
 
 
 def citation_line(c: Citation) -> str:
@@ -60,141 +104,172 @@ def citation_line(c: Citation) -> str:
     return "".join(parts)
 
 
-def answer_messages(answer: Answer) -> list[tuple[str, list[dict]]]:
-    """The member's reply as one or more (fallback text, blocks) messages, within Slack's limits."""
-    blocks: list[dict] = [
-        _section(piece) for piece in split_to_fit(safe(answer.text), SECTION_LIMIT)
-    ]
+def answer_messages(
+    answer: Answer, text: str | None = None, *, private: bool = False
+) -> list[Message]:
+    """The member's reply as one or more (fallback text, blocks) messages, within Slack's limits.
+
+    ``text`` replaces the answer's own text (a holding reply with its ``{where}`` filled).
+    ``private`` marks an answer only the member sees (a slash command): it says so and offers
+    to share an ordinary answer in the channel, which happens only if the member clicks.
+    """
+    body = safe(answer.text if text is None else text)
+    blocks: list[dict] = [_section(piece) for piece in split_to_fit(body, TEXT_LIMIT)]
     if answer.citations:
         blocks.append({"type": "divider"})
         blocks.append(_section("*Sources*"))
         sources = "\n".join(citation_line(c) for c in answer.citations)
-        blocks.extend(_section(piece) for piece in split_to_fit(sources, SECTION_LIMIT))
+        blocks.extend(_section(piece) for piece in split_to_fit(sources, TEXT_LIMIT))
+    if private:
+        note = "Only you can see this."
+        if answer.citations and not answer.escalated:
+            note += " *Share in channel* posts your question and this answer for everyone here."
+        blocks.append(_context(note))
     if not answer.escalated:
-        blocks.append(feedback_actions(answer.question))
-    fallback = safe(answer.text)[:3500]
-    messages = []
-    for start in range(0, len(blocks), BLOCK_LIMIT):
-        messages.append(
-            (fallback if start == 0 else "(continued)", blocks[start : start + BLOCK_LIMIT])
+        blocks.append(
+            feedback_actions(answer.question, shareable=private and bool(answer.citations))
         )
-    return messages
+    return _messages(blocks, body)
 
 
-def feedback_actions(question: str) -> dict:
-    value = json.dumps({"q": defuse(question)[:BUTTON_VALUE_LIMIT]})
-    return {
-        "type": "actions",
-        "block_id": "lines_feedback",
-        "elements": [
-            {"type": "button", "action_id": HELPFUL, "text": _plain("👍 Helpful"), "value": value},
-            {
-                "type": "button",
-                "action_id": UNHELPFUL,
-                "text": _plain("👎 Not helpful"),
-                "value": value,
-            },
-            {
-                "type": "button",
-                "action_id": ASK_PERSON,
-                "text": _plain("Ask a person"),
-                "value": value,
-            },
-        ],
-    }
+def button_value(question: str, **extra: object) -> str:
+    """``{"q": question, ...}`` as JSON, the question trimmed so the value fits 2,000."""
+    question = defuse(question)
+    value = json.dumps({"q": question, **extra}, ensure_ascii=False)
+    while measure(value) > BUTTON_VALUE_LIMIT:
+        excess = measure(value) - BUTTON_VALUE_LIMIT
+        question = trim(question, max(0, measure(question) - excess - 1))
+        value = json.dumps({"q": question, **extra}, ensure_ascii=False)
+    return value
 
 
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def staff_message(item, permalink: str | None) -> tuple[str, list[dict]]:
-    """The staff-channel post for a queue item: question, why, where, drafts, and buttons."""
-    title = f"Escalation #{item.id}: {item.category or item.kind} ({item.state})"
-    blocks = [
-        {"type": "header", "text": _plain(title[:150])},
-        _section(
-            f"*Question from <@{item.asker}>*\n>{safe(item.question)[:2900]}"
-            if item.asker
-            else f"*Question*\n>{safe(item.question)[:2900]}"
-        ),
-        _context(f"*{item.kind}* · {safe(item.reason)[:2000]}"),
+def feedback_actions(question: str, *, shareable: bool = False) -> dict:
+    """Helpful, not helpful, "Ask a person" (and "Share in channel" on private answers)."""
+    value = button_value(question)
+    elements = [
+        _button(HELPFUL, "👍 Helpful", value),
+        _button(UNHELPFUL, "👎 Not helpful", value),
+        _button(ASK_PERSON, "Ask a person", value),
     ]
-    if permalink:
+    if shareable:
+        elements.append(_button(SHARE, "Share in channel", value))
+    return {"type": "actions", "block_id": "lines_feedback", "elements": elements}
+
+
+def shared_message(user: str, question: str, answer: Answer) -> list[Message]:
+    """A private answer the member chose to share: who shared it, the question, the answer."""
+    head = [
+        _context(f"<@{user}> asked Lines with /lines and shared the answer"),
+        _section(_quote(trim(safe(question), TEXT_LIMIT - 200))),
+    ]
+    rest = answer_messages(answer)[0][1]
+    blocks = head + [b for b in rest if b.get("block_id") != "lines_feedback"]
+    return _messages(blocks, safe(answer.text))
+
+
+def staff_message(card: StaffCard, permalink: str | None) -> Message:
+    """The staff-channel post for a queue item: question, why, where, drafts, and buttons."""
+    item = card.item
+    more = f" (full text: `{card.pointer}`)"
+    if card.low_priority:
+        title = f"Gap #{item.id}: no guidance found ({item.state}) · low priority"
+    else:
+        title = f"Escalation #{item.id}: {item.category or item.kind} ({item.state})"
+    who = f"*Question from <@{item.asker}>*" if item.asker else "*Question*"
+    blocks: list[dict] = [
+        {"type": "header", "text": _plain(title, HEADER_LIMIT)},
+        _section(who + "\n" + _quote(trim(safe(item.question), TEXT_LIMIT - 300, more))),
+    ]
+    if item.question_was_cut:
+        blocks.append(
+            _context(
+                f"The member wrote {item.question_chars:,} characters; the queue keeps the "
+                f"first {len(item.question):,}."
+            )
+        )
+    why = f"*{item.kind}* · {safe(item.reason)}"
+    if card.low_priority:
+        why += " · The member was told the guidance does not cover this and staff may follow up."
+    blocks.append(_context(why))
+    if item.private:
+        blocks.append(_context("Asked privately: the answer goes to the member by direct message."))
+    elif permalink:
         blocks.append(_section(f"<{permalink}|Open the member's thread>"))
     if item.assignee:
         blocks.append(_context(f"Assigned to {safe(item.assignee)}"))
     if item.staff_answer:
-        blocks.append(_section(f"*Staff answer*\n{safe(item.staff_answer)[:2900]}"))
+        answer = trim(safe(item.staff_answer), TEXT_LIMIT - 100, more)
+        blocks.append(_section(f"*Staff answer*\n{answer}"))
+    if card.delivery:
+        blocks.append(_context(safe(card.delivery)))
     if item.passages:
-        drafts = "\n".join(
-            f"• *{safe(p['title'])}* — {safe(p['locator'])}: {safe(p['text'])[:300]}"
-            for p in item.passages
-        )
-        blocks.append(_section("*Draft passages (staff only)*\n" + drafts[:2900]))
-    if item.state != "resolved":
-        elements = []
-        if item.state == "open":
-            elements.append(
-                {
-                    "type": "button",
-                    "action_id": STAFF_CLAIM,
-                    "text": _plain("Claim"),
-                    "value": str(item.id),
-                }
-            )
-        if item.state in ("open", "claimed"):
-            elements.append(
-                {
-                    "type": "button",
-                    "action_id": STAFF_ANSWER,
-                    "text": _plain("Answer"),
-                    "value": str(item.id),
-                    "style": "primary",
-                }
-            )
-        elements.append(
+        blocks.append(_section("*Draft passages (staff only)*"))
+        for p in item.passages[:8]:
+            line = f"• *{safe(p['title'])}* — {safe(p['locator'])}: {safe(p['text'])}"
+            blocks.append(_section(trim(line, PASSAGE_LIMIT, more)))
+    if card.actions:
+        blocks.append(
             {
-                "type": "button",
-                "action_id": STAFF_RESOLVE,
-                "text": _plain("Resolve"),
-                "value": str(item.id),
+                "type": "actions",
+                "block_id": f"lines_staff_{item.id}",
+                "elements": [
+                    _button(
+                        STAFF_ACTION_IDS[action],
+                        LABELS[action],
+                        str(item.id),
+                        "primary" if action == "answer" else None,
+                    )
+                    for action in card.actions
+                ],
             }
         )
-        blocks.append(
-            {"type": "actions", "block_id": f"lines_staff_{item.id}", "elements": elements}
-        )
-    return title, blocks
+    return trim(title, FALLBACK_LIMIT), blocks[:BLOCK_LIMIT]
 
 
-def answer_modal(item_id: int, question: str) -> dict:
+def answer_modal(item_id: int, question: str, private: bool) -> dict:
     """The modal staff type their answer into."""
+    where = "sent to the member by direct message" if private else "posted in the member's thread"
     return {
         "type": "modal",
         "callback_id": ANSWER_MODAL,
         "private_metadata": str(item_id),
-        "title": _plain("Answer the member"),
-        "submit": _plain("Send"),
-        "close": _plain("Cancel"),
+        "title": _plain("Answer the member", 24),
+        "submit": _plain("Send", 24),
+        "close": _plain("Cancel", 24),
         "blocks": [
-            _section(f">{safe(question)[:2900]}"),
+            _section(_quote(trim(safe(question), TEXT_LIMIT - 100, " (cut)"))),
             {
                 "type": "input",
                 "block_id": ANSWER_INPUT_BLOCK,
-                "label": _plain("Your answer (posted in the member's thread)"),
+                "label": _plain(f"Your answer ({where})", 2000),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ANSWER_INPUT,
                     "multiline": True,
+                    "max_length": ANSWER_MAX,
                 },
             },
         ],
     }
 
 
-def staff_answer_message(text: str) -> tuple[str, list[dict]]:
+def text_messages(text: str) -> list[Message]:
+    """Plain text from Lines (an apology, a greeting) as messages."""
+    body = safe(text)
+    return _messages([_section(piece) for piece in split_to_fit(body, TEXT_LIMIT)], body)
+
+
+def staff_answer_messages(text: str) -> list[Message]:
     """A staff answer as the member sees it, clearly marked as coming from a person."""
     body = safe(text)
     blocks = [_context("💬 *Reply from the staff team*")]
-    blocks.extend(_section(piece) for piece in split_to_fit(body, SECTION_LIMIT))
-    return f"Reply from the staff team: {body}"[:3500], blocks
+    blocks.extend(_section(piece) for piece in split_to_fit(body, TEXT_LIMIT))
+    return _messages(blocks, f"Reply from the staff team: {body}")
+
+
+def note_messages(text: str) -> list[Message]:
+    """A short note from Lines to a member (e.g. a correction to an earlier answer)."""
+    body = safe(text)
+    blocks = [_context("ℹ️ *A note from Lines*")]
+    blocks.extend(_section(piece) for piece in split_to_fit(body, TEXT_LIMIT))
+    return _messages(blocks, f"A note from Lines: {body}")

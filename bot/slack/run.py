@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -19,11 +18,11 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-RETRY_SECONDS = 30.0
 EVENTS_PATH = "/slack/events"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """Options that override ``SLACK_MODE``, ``SLACK_HTTP_HOST`` and ``SLACK_HTTP_PORT``."""
     parser.add_argument("--mode", choices=("socket", "http"), help="override SLACK_MODE")
     parser.add_argument("--host", help="HTTP mode: address to bind (default SLACK_HTTP_HOST)")
     parser.add_argument("--port", type=int, help="HTTP mode: port (default SLACK_HTTP_PORT)")
@@ -69,6 +68,7 @@ def slack_refused(setting: str, exc: Exception, api_url: str | None = None) -> C
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve Slack until interrupted, with the staff desk's loop running; the exit code."""
     changes = {
         k: v
         for k, v in (
@@ -96,10 +96,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         app, surface = build_app(settings, advisor)  # calls auth.test with the bot token
     except (SlackApiError, BoltError, OSError) as exc:
         raise slack_refused("SLACK_BOT_TOKEN", exc, settings.slack_api_url) from exc
-    stop = threading.Event()
-    threading.Thread(
-        target=retry_loop, args=(surface, stop), daemon=True, name="staff-retry"
-    ).start()
+    surface.desk.start()  # staff posts, answers given anywhere, retries, retention
     try:
         if settings.slack_mode == "socket":
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -127,18 +124,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        stop.set()
+        surface.desk.stop()
     return EXIT_OK
-
-
-def retry_loop(surface, stop: threading.Event, every: float = RETRY_SECONDS) -> None:
-    """Keep posting escalations that have not reached the staff channel yet."""
-    while not stop.is_set():
-        try:
-            surface.retry_pending()
-        except Exception:  # keep retrying; the failure is logged and visible in the queue
-            log.exception("retrying staff notifications failed")
-        stop.wait(every)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

@@ -18,6 +18,7 @@ def discord_settings(lines_settings):
         discord_token="test-token",
         discord_staff_channel_id=int(STAFF_CHANNEL),
         discord_staff_role_id=int(STAFF_ROLE),
+        staff_desk_poll_seconds=0.1,
     )
 
 
@@ -32,6 +33,7 @@ async def running(settings, advisor, fake: FakeDiscord | None = None):
     )
     apply_endpoints(settings)
     bot = LinesBot(settings, advisor, guild_ready_timeout=0.1)
+    bot.desk.backoff_base = 0.05  # retries within the test, not after five seconds
     task = asyncio.create_task(bot.start(settings.discord_token))
     try:
         await asyncio.wait_for(bot.wait_until_ready(), 15)
@@ -47,3 +49,26 @@ async def running(settings, advisor, fake: FakeDiscord | None = None):
 
 def run(coroutine):
     return asyncio.run(asyncio.wait_for(coroutine, 60))
+
+
+async def until(condition, timeout=10.0, what="condition"):
+    """Poll ``condition`` off the event loop (it may read the queue) until it holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await asyncio.to_thread(condition):
+        assert asyncio.get_running_loop().time() < deadline, f"{what} not met in {timeout}s"
+        await asyncio.sleep(0.02)
+
+
+SENTINEL = "Sentinel: which words should we avoid for Channel crossings?"
+
+
+async def sentinel(fake) -> None:
+    """Ask one last question by DM and wait for its answer: every message dispatched before
+    it has been handled by then, so what they did not post they will never post."""
+    from tests.fakes.discord_api import MEMBER
+
+    fake.channels.setdefault(
+        "556", {"id": "556", "type": 1, "recipients": [MEMBER], "last_message_id": None}
+    )
+    await fake.member_says(SENTINEL, channel="556", guild=False)
+    await fake.wait_for("POST", r"/channels/556/messages")

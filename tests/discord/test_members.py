@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from tests.discord.conftest import run, running
+from tests.discord.conftest import run, running, sentinel
 from tests.fakes.discord_api import BOT, MEMBER, OTHER_BOT, TEXT_CHANNEL
 
 QUESTION = "How do we talk about people crossing the Channel?"
@@ -54,7 +52,7 @@ def test_direct_message_is_answered_in_the_dm(discord_settings, lines_advisor):
     run(scenario())
 
 
-def test_slash_command_is_deferred_then_followed_up(discord_settings, lines_advisor):
+def test_slash_command_is_deferred_and_answered_only_to_the_asker(discord_settings, lines_advisor):
     async def scenario():
         async with running(discord_settings, lines_advisor) as (_bot, fake):
             interaction = await fake.interact(
@@ -70,9 +68,13 @@ def test_slash_command_is_deferred_then_followed_up(discord_settings, lines_advi
                 await fake.wait_for("POST", rf"/interactions/{interaction}/[^/]+/callback")
             )[0]
             assert callback.body["type"] == 5  # deferred: "Lines is thinking..."
+            assert callback.body["data"]["flags"] == 64  # ...and only the asker sees it
             follow = (await fake.wait_for("POST", r"/webhooks/810/token-\d+"))[0].body
             assert "[1]" in follow["embeds"][0]["description"]
-            assert follow["allowed_mentions"] == {"parse": []}
+            assert follow["flags"] == 64 and follow["allowed_mentions"] == {"parse": []}
+            await sentinel(fake)
+            channel_posts = fake.sent(r"/channels/(?!556/).*")
+            assert channel_posts == []  # the question was never reposted anywhere
             first = next(i for i, c in enumerate(fake.calls) if "/callback" in c.path)
             second = next(i for i, c in enumerate(fake.calls) if c.path.startswith("/webhooks/"))
             assert first < second
@@ -101,8 +103,10 @@ def test_own_other_bot_and_unaddressed_messages_are_ignored(discord_settings, li
             await fake.member_says(QUESTION, author=BOT, mention_bot=True)
             await fake.member_says(QUESTION, author=OTHER_BOT, mention_bot=True)
             await fake.member_says(QUESTION)  # channel chatter, not addressed to the bot
-            await asyncio.sleep(0.5)
-            assert fake.sent(r"/channels/.*") == []
+            await sentinel(fake)
+            assert [c.path for c in fake.sent(r"/channels/.*/messages")] == [
+                "/channels/556/messages"
+            ]
 
     run(scenario())
 

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.discord.conftest import run, running
+from tests.discord.conftest import run, running, until
 from tests.fakes.discord_api import MEMBER, STAFF_CHANNEL, STAFF_ROLE, STAFFER
 
 SENSITIVE = "A young man we support said he doesn't want to go on after his asylum refusal"
-
-
-async def until(condition, timeout=5.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 def staff_message(fake):
@@ -43,7 +36,13 @@ def test_escalation_claim_answer_relay_resolve(discord_settings, lines_advisor):
                 "safeguarding" in embed["title"] and "doesn't want to go on" in embed["description"]
             )
             assert any(f"/channels/900/901/{message['id']}" in f["value"] for f in embed["fields"])
-            await until(lambda: store.list() and store.list()[0].notified_at is not None)
+            await until(
+                lambda: (
+                    store.list()
+                    and store.list()[0].notified_at is not None
+                    and store.list()[0].lease_owner is None
+                )
+            )
             item = store.list()[0]
             assert button_ids(staff_message(fake)) == [
                 f"lines:staff:{a}:{item.id}" for a in ("claim", "answer", "resolve")
@@ -111,7 +110,13 @@ def test_non_staff_are_refused_and_nothing_changes(discord_settings, lines_advis
         async with running(discord_settings, lines_advisor) as (bot, fake):
             await fake.member_says("Can I talk to a real person please?", mention_bot=True)
             await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages")
-            await until(lambda: bot.store.list() and bot.store.list()[0].notified_at is not None)
+            await until(
+                lambda: (
+                    bot.store.list()
+                    and bot.store.list()[0].notified_at is not None
+                    and bot.store.list()[0].lease_owner is None
+                )
+            )
             item = bot.store.list()[0]
             for action in ("claim", "answer", "resolve"):
                 click = await fake.interact(
@@ -127,7 +132,7 @@ def test_non_staff_are_refused_and_nothing_changes(discord_settings, lines_advis
                 ].body
                 assert refusal["type"] == 4 and refusal["data"]["flags"] == 64
                 assert "Only the staff team" in refusal["data"]["content"]
-            assert bot.store.get(item.id) == item
+            assert await asyncio.to_thread(bot.store.get, item.id) == item
 
     run(scenario())
 
@@ -137,12 +142,13 @@ def test_a_failed_staff_post_is_recorded_then_retried(discord_settings, lines_ad
         async with running(discord_settings, lines_advisor) as (bot, fake):
             fake.fail_channels.add(STAFF_CHANNEL)
             await fake.member_says("Can I talk to a real person please?", mention_bot=True)
-            await until(lambda: bot.store.list() and bot.store.list()[0].notify_attempts > 0)
+            await until(lambda: bot.store.list() and bot.store.list()[0].notify_attempts > 1)
             item = bot.store.list()[0]
             assert "Missing Access" in item.notify_error and item.notified_at is None
+            assert item.retry_at is not None  # backing off
             fake.fail_channels.clear()
-            assert await bot.retry_pending() == 1
-            assert bot.store.get(item.id).notified_at is not None
+            await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages", count=3)
+            await until(lambda: bot.store.get(item.id).notified_at is not None)
 
     run(scenario())
 

@@ -3,7 +3,15 @@
 It speaks the gateway protocol (HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats and
 acks, dispatches with sequence numbers, RECONNECT -> RESUME -> replay -> RESUMED), serves
 the REST routes the bot uses, and records every REST call so tests can assert on what the
-bot actually sent. Runs on 127.0.0.1 in the test's own event loop.
+bot actually sent. Runs on 127.0.0.1 in the test's own event loop. Several bots may connect at
+once (replicas of one application): every dispatch goes to each of them.
+
+Like Discord, it refuses (400, code 50035) a message over the limits: content 2,000, 10
+embeds, and per embed title 256, description 4,096, 25 fields of 256/1,024, author 256,
+footer 2,048, and 6,000 across all of a message's embeds, measured in UTF-16 code units (what
+JavaScript counts; never less than code points). Tests can refuse thread creation in a
+channel (403, ``no_threads``) or every send to one (403, ``fail_channels``). ``live_links``
+finds the masked links a Discord client would render in a piece of text.
 """
 
 from __future__ import annotations
@@ -59,6 +67,53 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
+def js_length(text: str | None) -> int:
+    """String length in UTF-16 code units (an emoji counts 2)."""
+    return len((text or "").encode("utf-16-le")) // 2
+
+
+def message_problems(body: dict) -> list[str]:
+    """What Discord would refuse in a message's content and embeds."""
+    problems = []
+    if js_length(body.get("content")) > 2000:
+        problems.append("content: Must be 2000 or fewer in length.")
+    embeds = body.get("embeds") or []
+    if len(embeds) > 10:
+        problems.append("embeds: Must be 10 or fewer in length.")
+    total = 0
+    for n, embed in enumerate(embeds):
+        sizes = {
+            "title": (js_length(embed.get("title")), 256),
+            "description": (js_length(embed.get("description")), 4096),
+            "author.name": (js_length((embed.get("author") or {}).get("name")), 256),
+            "footer.text": (js_length((embed.get("footer") or {}).get("text")), 2048),
+        }
+        fields = embed.get("fields") or []
+        if len(fields) > 25:
+            problems.append(f"embeds.{n}.fields: Must be 25 or fewer in length.")
+        for f, field in enumerate(fields):
+            sizes[f"fields.{f}.name"] = (js_length(field.get("name")), 256)
+            sizes[f"fields.{f}.value"] = (js_length(field.get("value")), 1024)
+            if not field.get("name") or not field.get("value"):
+                problems.append(f"embeds.{n}.fields.{f}: name and value are required.")
+        for where, (size, limit) in sizes.items():
+            if size > limit:
+                problems.append(f"embeds.{n}.{where}: Must be {limit} or fewer in length.")
+            total += size
+    if total > 6000:
+        problems.append(f"embeds: Embed size exceeds maximum size of 6000 ({total}).")
+    return problems
+
+
+# A masked link as Discord renders it: [text](http...) with no backslash escaping its parts.
+_LIVE_LINK = re.compile(r"(?<!\\)\[((?:[^\[\]\\]|\\.)*)(?<!\\)\]\((https?://[^)\s]+)\)")
+
+
+def live_links(text: str) -> list[str]:
+    """The masked links a Discord client would render in ``text`` (their targets)."""
+    return [m.group(2) for m in _LIVE_LINK.finditer(text or "")]
+
+
 @dataclass
 class RestCall:
     method: str
@@ -75,8 +130,11 @@ class FakeDiscord:
         self.identifies = 0
         self.resumes: list[dict] = []
         self.fail_channels: set[str] = set()
+        self.no_threads: set[str] = set()  # channels where creating a thread is forbidden
+        self.rejected: list[tuple[RestCall, list[str]]] = []  # calls refused for limits
         self._ids = itertools.count(10_000)
         self._ws: web.WebSocketResponse | None = None
+        self._sockets: list[web.WebSocketResponse] = []
         self._changed = asyncio.Condition()
         self.session_id = "session-1"
         # As Discord does: with ``token`` set, REST calls with another token get 401; with
@@ -110,8 +168,8 @@ class FakeDiscord:
         return self
 
     async def stop(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+        for ws in list(self._sockets):
+            await ws.close()
         await self._runner.cleanup()
 
     @property
@@ -130,6 +188,7 @@ class FakeDiscord:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._ws = ws
+        self._sockets.append(ws)
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -156,6 +215,8 @@ class FakeDiscord:
                 self._changed.notify_all()
         if self._ws is ws:
             self._ws = None
+        if ws in self._sockets:
+            self._sockets.remove(ws)
         return ws
 
     async def _send_ready(self, ws) -> None:
@@ -218,17 +279,32 @@ class FakeDiscord:
     async def _raw_dispatch(self, ws, event: str, data: dict) -> None:
         payload = {"op": 0, "t": event, "s": len(self.events) + 1, "d": data}
         self.events.append(payload)
-        if ws is not None and not ws.closed:
-            await ws.send_json(payload)
+        targets = [ws] if ws is not None else []
+        for socket in targets:
+            if not socket.closed:
+                await socket.send_json(payload)
 
     async def dispatch(self, event: str, data: dict) -> None:
-        """Send a dispatch now, or keep it for RESUME if the bot is disconnected."""
-        await self._raw_dispatch(self._ws, event, data)
+        """Send a dispatch to every connected bot now, or keep it for RESUME if none is."""
+        payload = {"op": 0, "t": event, "s": len(self.events) + 1, "d": data}
+        self.events.append(payload)
+        for socket in list(self._sockets):
+            if not socket.closed:
+                await socket.send_json(payload)
+
+    async def wait_for_bots(self, count: int, timeout: float = 15) -> None:
+        """Wait until ``count`` bots hold a gateway connection."""
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: len(self._sockets) >= count), timeout
+            )
 
     async def reconnect_request(self) -> None:
         """Ask the bot to reconnect (op 7), as Discord does before moving a session."""
         ws = self._ws
         self._ws = None
+        if ws in self._sockets:
+            self._sockets.remove(ws)
         await ws.send_json({"op": 7, "d": None, "s": None, "t": None})
 
     async def wait_for_resume(self, timeout: float = 10) -> dict:
@@ -261,6 +337,15 @@ class FakeDiscord:
                 body=json.dumps({"message": "401: Unauthorized", "code": 0}).encode(),
                 headers={"Content-Type": "application/json"},
             )
+        problems = self._problems(request.method, path, body)
+        if problems:
+            self.rejected.append((call, problems))
+            payload = {"code": 50035, "message": "Invalid Form Body", "errors": problems}
+            return web.Response(
+                status=400,
+                body=json.dumps(payload).encode(),
+                headers={"Content-Type": "application/json"},
+            )
         status, payload = self._route(request.method, path, body, request.query)
         if re.fullmatch(r"/channels/\d+/messages/\d+/threads", path) and status == 201:
             await self.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
@@ -273,9 +358,36 @@ class FakeDiscord:
             headers={"Content-Type": "application/json"},
         )
 
+    @staticmethod
+    def _problems(method: str, path: str, body: Any) -> list[str]:
+        """What Discord would refuse in a message body (empty when it is valid)."""
+        if method not in ("POST", "PATCH") or not isinstance(body, dict):
+            return []
+        if "/callback" in path:
+            body = body.get("data") or {}
+            if not isinstance(body, dict) or ("embeds" not in body and "content" not in body):
+                return []
+        elif not (path.endswith("/messages") or "/messages/" in path or "/webhooks/" in path):
+            return []
+        return message_problems(body)
+
     def _route(self, method: str, path: str, body: Any, query) -> tuple[int, Any]:
         if path == "/users/@me":
             return 200, BOT
+        if path == "/users/@me/channels" and method == "POST":
+            recipient = body["recipient_id"]
+            dm_id = f"55{recipient}"
+            user = next(
+                (u for u in (MEMBER, STAFFER, OTHER_BOT) if u["id"] == str(recipient)),
+                {**MEMBER, "id": str(recipient)},
+            )
+            self.channels[dm_id] = {
+                "id": dm_id,
+                "type": 1,
+                "recipients": [user],
+                "last_message_id": None,
+            }
+            return 200, self.channels[dm_id]
         if path == "/oauth2/applications/@me":
             return 200, {
                 "id": APP_ID,
@@ -306,6 +418,10 @@ class FakeDiscord:
             return 204, None
         if m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", path):
             parent, starter = m.groups()
+            if parent in self.no_threads:
+                return 403, {"message": "Missing Permissions", "code": 50013}
+            if not 1 <= js_length(body.get("name")) <= 100:
+                return 400, {"message": "Invalid Form Body", "code": 50035, "errors": ["name"]}
             thread = {
                 "id": starter,
                 "type": 11,
@@ -359,13 +475,15 @@ class FakeDiscord:
         if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
             return 200, {"interaction": {"id": m.group(1), "type": 2}}
         if m := re.fullmatch(rf"/webhooks/{APP_ID}/([^/]+)", path):
-            return 200, self.add_message(
+            message = self.add_message(
                 TEXT_CHANNEL,
                 BOT,
                 body.get("content") or "",
                 embeds=body.get("embeds") or [],
                 components=body.get("components") or [],
             )
+            message["flags"] = body.get("flags") or 0
+            return 200, message
         if re.fullmatch(rf"/webhooks/{APP_ID}/([^/]+)/messages/@original", path):
             return 200, self.add_message(
                 TEXT_CHANNEL, BOT, "", embeds=(body or {}).get("embeds") or []

@@ -3,7 +3,14 @@
 The real slack_sdk / slack_bolt clients talk to it on 127.0.0.1 (random ports). It records
 every Web API call with its decoded arguments, keeps the messages posted to each channel so
 ``conversations.replies`` returns a real thread, and serves Socket Mode envelopes whose acks
-it records. Tests can make a method fail to exercise error handling.
+it records. It also serves ``response_url``s (``/api/response/<name>``), recording what each
+interaction's reply said and to whom.
+
+Like Slack, it refuses messages over Block Kit's limits (``invalid_blocks``), measured as
+JavaScript counts string length (UTF-16 code units, so an emoji counts 2), after JSON
+decoding: the text of a section or context element (3,000), a header (150), a button label
+(75) and value (2,000), and more than 50 blocks (100 in a modal). Tests can make a method
+fail with an error (``failures``) or answer HTTP 429 with ``Retry-After`` (``rate_limit``).
 """
 
 from __future__ import annotations
@@ -31,6 +38,48 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None
+    limited: bool = False  # answered with HTTP 429
+
+
+def js_length(text: str) -> int:
+    """String length as Slack's JavaScript measures it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def block_problems(blocks: list | None, block_limit: int = 50) -> list[str]:
+    """What Slack would refuse in ``blocks`` (empty when they are valid)."""
+    problems: list[str] = []
+    blocks = blocks or []
+    if len(blocks) > block_limit:
+        problems.append(f"{len(blocks)} blocks > {block_limit}")
+
+    def text_of(obj: Any, limit: int, where: str) -> None:
+        if isinstance(obj, dict) and isinstance(obj.get("text"), str):
+            if js_length(obj["text"]) > limit:
+                problems.append(f"{where} text {js_length(obj['text'])} > {limit}")
+            if not obj["text"]:
+                problems.append(f"{where} text is empty")
+
+    for n, block in enumerate(blocks):
+        kind = block.get("type")
+        if len(block.get("block_id", "")) > 255:
+            problems.append(f"block {n} block_id too long")
+        if kind == "section":
+            text_of(block.get("text"), 3000, f"section {n}")
+        elif kind == "header":
+            text_of(block.get("text"), 150, f"header {n}")
+        elif kind == "context":
+            for element in block.get("elements", []):
+                text_of(element, 3000, f"context {n}")
+        elif kind == "actions":
+            for element in block.get("elements", []):
+                text_of(element.get("text"), 75, f"button {n}")
+                value = element.get("value", "")
+                if js_length(value) > 2000:
+                    problems.append(f"button {n} value {js_length(value)} > 2000")
+        elif kind == "input":
+            text_of(block.get("label"), 2000, f"input {n} label")
+    return problems
 
 
 @dataclass
@@ -53,6 +102,9 @@ class FakeSlack:
     # method -> function(args) returning an error string to fail with, or None to succeed
     failures: dict[str, Callable[[dict], str | None]] = field(default_factory=dict)
     acks: list[dict] = field(default_factory=list)
+    # method -> how many more calls get HTTP 429 (then it succeeds again)
+    rate_limited: dict[str, int] = field(default_factory=dict)
+    rejected: list[Call] = field(default_factory=list)  # calls refused for breaking limits
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -66,6 +118,15 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def _reply(self, status: int, data: bytes, content_type: str, headers=()) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
@@ -79,13 +140,19 @@ class FakeSlack:
                 auth = self.headers.get("Authorization", "")
                 token = auth.removeprefix("Bearer ") or args.get("token")
                 method = self.path.removeprefix("/api/").split("?")[0]
+                if method.startswith("response/"):
+                    status, text = fake._respond(method.removeprefix("response/"), args)
+                    self._reply(status, text.encode(), "text/plain")
+                    return
+                if fake._take_rate_limit(method):
+                    with fake._lock:
+                        fake.calls.append(Call(method, args, token, limited=True))
+                        fake._lock.notify_all()
+                    body = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+                    self._reply(429, body, "application/json", [("Retry-After", "0")])
+                    return
                 body = fake._handle(method, args, token)
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self._reply(200, json.dumps(body).encode(), "application/json; charset=utf-8")
 
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass
@@ -112,10 +179,68 @@ class FakeSlack:
         return f"ws://127.0.0.1:{self._ws.socket.getsockname()[1]}/link"
 
     # -- Web API ---------------------------------------------------------------------------
-    def _handle(self, method: str, args: dict, token: str | None) -> dict:
+    def rate_limit(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` get HTTP 429 with ``Retry-After: 0``."""
         with self._lock:
-            self.calls.append(Call(method, args, token))
+            self.rate_limited[method] = times
+
+    def _take_rate_limit(self, method: str) -> bool:
+        with self._lock:
+            left = self.rate_limited.get(method, 0)
+            if left <= 0:
+                return False
+            self.rate_limited[method] = left - 1
+            return True
+
+    def _problems(self, method: str, args: dict) -> list[str]:
+        problems: list[str] = []
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "response"):
+            problems += block_problems(args.get("blocks"))
+            if js_length(args.get("text") or "") > 40000:
+                problems.append("text over 40,000")
+        elif method == "views.open":
+            view = args.get("view") or {}
+            problems += block_problems(view.get("blocks"), 100)
+            for key in ("title", "submit", "close"):
+                if key in view and js_length(view[key]["text"]) > 24:
+                    problems.append(f"view {key} over 24")
+        return problems
+
+    def _respond(self, name: str, payload: dict) -> tuple[int, str]:
+        """A ``response_url`` was used: record it as a ``response`` call, as Slack shows it."""
+        call = Call("response", {**payload, "url": name}, None)
+        problems = self._problems("response", payload)
+        with self._lock:
+            self.calls.append(call)
+            if problems:
+                self.rejected.append(call)
             self._lock.notify_all()
+        if problems:
+            return 400, "invalid_blocks"
+        failure = self.failures.get("response")
+        error = failure(payload) if failure else None
+        if error:
+            return 404, error
+        return 200, "ok"
+
+    def response_url(self, name: str) -> str:
+        """A response URL for one interaction; what is sent to it is recorded under ``name``."""
+        return f"{self.base_url}response/{name}"
+
+    def _handle(self, method: str, args: dict, token: str | None) -> dict:
+        call = Call(method, args, token)
+        problems = self._problems(method, args)
+        with self._lock:
+            self.calls.append(call)
+            if problems:
+                self.rejected.append(call)
+            self._lock.notify_all()
+        if problems:
+            return {
+                "ok": False,
+                "error": "invalid_blocks",
+                "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]},
+            }
         failure = self.failures.get(method)
         error = failure(args) if failure else None
         if error:
@@ -206,6 +331,9 @@ class FakeSlack:
             out.append(item)
         return {"ok": True, "messages": out, "has_more": False}
 
+    def _api_conversations_open(self, args, token):
+        return {"ok": True, "channel": {"id": "D" + args["users"].split(",")[0]}}
+
     def _api_conversations_members(self, args, token):
         return {
             "ok": True,
@@ -230,11 +358,14 @@ class FakeSlack:
         return ts
 
     def calls_to(self, method: str, **match: Any) -> list[Call]:
+        """Calls of ``method`` whose arguments include ``match`` (429 answers excluded)."""
         with self._lock:
             return [
                 c
                 for c in self.calls
-                if c.method == method and all(c.args.get(k) == v for k, v in match.items())
+                if c.method == method
+                and not c.limited
+                and all(c.args.get(k) == v for k, v in match.items())
             ]
 
     def wait_for(
@@ -247,7 +378,9 @@ class FakeSlack:
                 found = [
                     c
                     for c in self.calls
-                    if c.method == method and all(c.args.get(k) == v for k, v in match.items())
+                    if c.method == method
+                    and not c.limited
+                    and all(c.args.get(k) == v for k, v in match.items())
                 ]
                 if len(found) >= count:
                     return found

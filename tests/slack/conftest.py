@@ -1,7 +1,10 @@
 """Slack fixtures: the loopback fake, and the real Bolt app running against it.
 
 ``slack_http`` serves the app over HTTP on 127.0.0.1 (signed requests, like the Events API);
-``slack_socket`` runs it in Socket Mode against the fake's websocket.
+``slack_socket`` runs it in Socket Mode against the fake's websocket. Both run the staff
+desk's loop (polling every 0.1 s) and handle events on one worker thread, in arrival order,
+so a test can send a sentinel question last and, once it is answered, know every earlier
+event has been handled.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -43,6 +47,7 @@ def slack_settings(lines_settings, fake_slack):
         slack_api_url=fake_slack.base_url,
         slack_staff_channel=STAFF_CHANNEL,
         slack_mode="http",
+        staff_desk_poll_seconds=0.1,
     )
 
 
@@ -93,15 +98,19 @@ class HttpSlackApp:
         )
         return self.post(body, "application/json", headers, **kwargs)
 
-    def command(self, text: str, user: str = MEMBER, channel: str = "CPUBLIC") -> tuple[int, str]:
+    def command(
+        self, text: str, user: str = MEMBER, channel: str = "CPUBLIC", name: str | None = None
+    ) -> tuple[int, str]:
+        """``/lines text``; what the app sends to its response_url is recorded under ``name``."""
+        trigger = f"trig-{time.monotonic_ns()}"
         form = {
             "command": "/lines",
             "text": text,
             "user_id": user,
             "channel_id": channel,
             "team_id": "T0001",
-            "trigger_id": f"trig-{time.monotonic_ns()}",
-            "response_url": self.fake.base_url + "response",
+            "trigger_id": trigger,
+            "response_url": self.fake.response_url(name or trigger),
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded")
 
@@ -111,15 +120,28 @@ class HttpSlackApp:
         )
 
 
-@pytest.fixture
-def slack_http(slack_settings, lines_advisor, fake_slack):
-    app, surface = build_app(slack_settings, lines_advisor)
+def start_http_app(settings, advisor, fake) -> tuple[HttpSlackApp, object]:
+    """The real app served on 127.0.0.1 with its desk running; returns it and a stopper."""
+    app, surface = build_app(settings, advisor, listener_executor=ThreadPoolExecutor(1))
+    surface.desk.backoff_base = 0.05  # retries within the test, not after five seconds
+    surface.desk.start()
     server = http_server(app, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield HttpSlackApp(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", surface, fake_slack)
-    server.shutdown()
-    server.server_close()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        surface.desk.stop()
+
+    return HttpSlackApp(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", surface, fake), stop
+
+
+@pytest.fixture
+def slack_http(slack_settings, lines_advisor, fake_slack):
+    running, stop = start_http_app(slack_settings, lines_advisor, fake_slack)
+    yield running
+    stop()
 
 
 @pytest.fixture
@@ -127,12 +149,14 @@ def slack_socket(slack_settings, lines_advisor, fake_slack):
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     settings = slack_settings.with_overrides(slack_mode="socket")
-    app, surface = build_app(settings, lines_advisor)
+    app, surface = build_app(settings, lines_advisor, listener_executor=ThreadPoolExecutor(1))
+    surface.desk.start()
     handler = SocketModeHandler(app, settings.slack_app_token)
     handler.connect()
     fake_slack.wait_for_socket()
     yield surface
     handler.close()
+    surface.desk.stop()
 
 
 def mention(
@@ -153,4 +177,38 @@ def mention(
 
 def posted_text(fake: FakeSlack) -> str:
     """Everything the bot posted (text and blocks), as one string, for leak checks."""
-    return json.dumps([c.args for c in fake.calls if c.method.startswith("chat.")])
+    return json.dumps(
+        [c.args for c in fake.calls if c.method.startswith("chat.") or c.method == "response"]
+    )
+
+
+SENTINEL = "Sentinel: which words should we avoid for Channel crossings?"
+
+
+def sentinel(slack_http, fake: FakeSlack, channel: str = "DSENTINEL") -> None:
+    """Ask one last question by DM and wait for its answer.
+
+    Events are handled one at a time in arrival order, so once this is answered every event
+    sent before it has been handled: what they did not post, they will never post.
+    """
+    ts = fake.add_member_message(channel, MEMBER, SENTINEL)
+    slack_http.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "user": MEMBER,
+            "channel": channel,
+            "text": SENTINEL,
+            "ts": ts,
+        },
+        f"EvSentinel{ts}",
+    )
+    fake.wait_for("chat.postMessage", channel=channel, thread_ts=ts)
+
+
+def wait_until(condition, timeout: float = 10.0, what: str = "condition") -> None:
+    """Poll ``condition`` (for state the fake cannot signal, such as the queue)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} not met within {timeout}s"
+        time.sleep(0.02)

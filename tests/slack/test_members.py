@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.slack.conftest import MEMBER, mention, posted_text
+from tests.slack.conftest import MEMBER, STAFF_CHANNEL, mention, posted_text, sentinel
 
 QUESTION = "How do we talk about people crossing the Channel?"
 
@@ -57,7 +57,7 @@ def test_a_retried_event_is_answered_once(slack_http, fake_slack):
         },
         "Ev201",
     )
-    time.sleep(0.5)
+    sentinel(slack_http, fake_slack)
     assert len(answers_in(fake_slack, "CPUBLIC", ts)) == 1
 
 
@@ -78,21 +78,74 @@ def test_direct_message_is_answered(slack_http, fake_slack):
     assert "Sources" in json.dumps(reply.args["blocks"])
 
 
-def test_slash_command_is_acked_then_answered_in_a_thread(slack_http, fake_slack):
-    status, _body = slack_http.command(QUESTION)
-    assert status == 200
-    parent = fake_slack.wait_for("chat.postMessage", channel="CPUBLIC")[0]
-    assert QUESTION in parent.args["text"] and MEMBER in parent.args["text"]
-    posted = fake_slack.wait_for("chat.postMessage", count=2, channel="CPUBLIC")
-    assert "Sources" in json.dumps(posted[1].args["blocks"])
-    assert posted[1].args["thread_ts"]
+def test_slash_command_is_acked_and_answered_privately_never_reposted(slack_http, fake_slack):
+    status, body = slack_http.command(QUESTION, name="cmd1")
+    assert status == 200 and body in ("", "{}")  # acked with nothing for the channel to see
+    reply = fake_slack.wait_for("response", url="cmd1")[0]
+    assert reply.args["response_type"] == "ephemeral"
+    assert "Sources" in json.dumps(reply.args["blocks"]) and "Only you can see this" in json.dumps(
+        reply.args["blocks"]
+    )
+    buttons = next(b for b in reply.args["blocks"] if b["type"] == "actions")["elements"]
+    assert [e["action_id"] for e in buttons][-1] == "lines_share"
+    sentinel(slack_http, fake_slack)
+    assert QUESTION not in json.dumps([c.args for c in fake_slack.calls_to("chat.postMessage")])
+    assert fake_slack.calls_to("chat.postMessage", channel="CPUBLIC") == []
 
 
-def test_empty_slash_command_explains_itself(slack_http, fake_slack):
-    status, _ = slack_http.command("   ")
+def test_sharing_a_private_answer_happens_only_when_the_member_clicks(slack_http, fake_slack):
+    slack_http.command(QUESTION, name="cmd-share")
+    reply = fake_slack.wait_for("response", url="cmd-share")[0]
+    share = next(b for b in reply.args["blocks"] if b["type"] == "actions")["elements"][-1]
+    slack_http.interact(
+        {
+            "type": "block_actions",
+            "user": {"id": MEMBER},
+            "team": {"id": "T0001"},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "channel": {"id": "CPUBLIC"},
+            "container": {
+                "type": "message",
+                "message_ts": "8.8",
+                "channel_id": "CPUBLIC",
+                "is_ephemeral": True,
+            },
+            "trigger_id": "trig-share",
+            "actions": [
+                {
+                    "action_id": "lines_share",
+                    "block_id": "b",
+                    "value": share["value"],
+                    "type": "button",
+                }
+            ],
+            "response_url": fake_slack.response_url("share-click"),
+        }
+    )
+    shared = fake_slack.wait_for("response", url="share-click")[0]
+    assert shared.args["response_type"] == "in_channel"
+    text = json.dumps(shared.args["blocks"])
+    assert f"<@{MEMBER}> asked Lines" in text and "Sources" in text and QUESTION in text
+
+
+def test_slash_command_in_a_channel_the_bot_is_not_in_still_answers(slack_http, fake_slack):
+    fake_slack.failures["chat.postMessage"] = lambda args: (
+        "not_in_channel" if args["channel"] == "CNOTIN" else None
+    )
+    fake_slack.failures["reactions.add"] = lambda args: "not_in_channel"
+    slack_http.command(QUESTION, channel="CNOTIN", name="cmd-notin")
+    reply = fake_slack.wait_for("response", url="cmd-notin")[0]
+    assert "Sources" in json.dumps(reply.args["blocks"])
+
+
+def test_empty_slash_command_explains_itself_privately(slack_http, fake_slack):
+    status, _ = slack_http.command("   ", name="empty")
     assert status == 200
-    time.sleep(0.3)
-    assert fake_slack.calls_to("chat.postMessage") == []
+    reply = fake_slack.wait_for("response", url="empty")[0]
+    assert reply.args["response_type"] == "ephemeral" and "/lines how do we" in reply.args["text"]
+    sentinel(slack_http, fake_slack)
+    assert fake_slack.calls_to("chat.postMessage", channel="CPUBLIC") == []
 
 
 def test_follow_up_in_the_bots_thread_is_answered_without_a_mention(slack_http, fake_slack):
@@ -146,8 +199,8 @@ def test_other_threads_and_plain_channel_chatter_are_ignored(slack_http, fake_sl
         },
         "Ev501",
     )
-    time.sleep(0.5)
-    assert fake_slack.calls_to("chat.postMessage") == []
+    sentinel(slack_http, fake_slack)
+    assert fake_slack.calls_to("chat.postMessage", channel="CPUBLIC") == []
 
 
 def test_own_and_other_bots_messages_are_ignored(slack_http, fake_slack):
@@ -182,8 +235,8 @@ def test_own_and_other_bots_messages_are_ignored(slack_http, fake_slack):
         ]
     ):
         assert slack_http.event(event, f"Ev60{n}")[0] == 200
-    time.sleep(0.5)
-    assert fake_slack.calls_to("chat.postMessage") == []
+    sentinel(slack_http, fake_slack)
+    assert [c.args["channel"] for c in fake_slack.calls_to("chat.postMessage")] == ["DSENTINEL"]
 
 
 def test_forged_and_stale_requests_are_rejected_with_401(slack_http, fake_slack):
@@ -195,8 +248,8 @@ def test_forged_and_stale_requests_are_rejected_with_401(slack_http, fake_slack)
     unsigned = slack_http.post(body, "application/json", sign=False)
     stale = slack_http.post(body, "application/json", timestamp=int(time.time()) - 60 * 10)
     assert [forged[0], unsigned[0], stale[0]] == [401, 401, 401]
-    time.sleep(0.3)
-    assert fake_slack.calls_to("chat.postMessage") == []
+    sentinel(slack_http, fake_slack)
+    assert [c.args["channel"] for c in fake_slack.calls_to("chat.postMessage")] == ["DSENTINEL"]
 
 
 def test_mass_mentions_are_neutralised(slack_http, fake_slack):
@@ -208,7 +261,7 @@ def test_mass_mentions_are_neutralised(slack_http, fake_slack):
     staff_q = "<!everyone> please, I need to talk to a real person"
     ts2 = fake_slack.add_member_message("CPUBLIC", MEMBER, staff_q)
     slack_http.event(mention(staff_q, ts2), "Ev801")
-    fake_slack.wait_for("chat.postMessage", channel="CSTAFF")
+    fake_slack.wait_for("chat.postMessage", channel=STAFF_CHANNEL)
     sent = posted_text(fake_slack)
     for ping in (
         "<!channel>",
@@ -246,8 +299,10 @@ def test_socket_mode_envelopes_are_acked_and_answered(slack_socket, fake_slack):
             "channel_id": "CPUBLIC",
             "team_id": "T0001",
             "trigger_id": "trig-s",
-            "response_url": fake_slack.base_url + "response",
+            "response_url": fake_slack.response_url("socket-cmd"),
         },
     )
-    fake_slack.wait_for_ack(command)
-    fake_slack.wait_for("chat.postMessage", count=3, channel="CPUBLIC")
+    ack = fake_slack.wait_for_ack(command)
+    assert "payload" not in ack or not ack["payload"]  # nothing echoed to the channel
+    reply = fake_slack.wait_for("response", url="socket-cmd")[0]
+    assert reply.args["response_type"] == "ephemeral"

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import time
 
-from tests.slack.conftest import MEMBER, STAFF_CHANNEL, STAFF_USER, mention
+from tests.slack.conftest import (
+    MEMBER,
+    STAFF_CHANNEL,
+    STAFF_USER,
+    mention,
+    sentinel,
+    wait_until,
+)
 
 SENSITIVE = "A young man we support said he doesn't want to go on after his asylum refusal"
-
-
-def wait_until(condition, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def escalate(slack_http, fake_slack, event_id="EvS"):
@@ -22,11 +22,32 @@ def escalate(slack_http, fake_slack, event_id="EvS"):
     slack_http.event(mention(SENSITIVE, ts), event_id)
     staff_post = fake_slack.wait_for("chat.postMessage", channel=STAFF_CHANNEL)[0]
     store = slack_http.surface.store
-    wait_until(lambda: store.list() and store.list()[0].notified_at is not None)
+    # Posted, and the desk has let go of it (its lease is bookkeeping, not a change).
+    wait_until(
+        lambda: (
+            store.list()
+            and store.list()[0].notified_at is not None
+            and store.list()[0].lease_owner is None
+        ),
+        what="staff post recorded",
+    )
     return ts, staff_post, store.list()[0]
 
 
-def click(slack_http, action_id, value, user=STAFF_USER, channel=STAFF_CHANNEL, message_ts="5.5"):
+def click(
+    slack_http,
+    action_id,
+    value,
+    user=STAFF_USER,
+    channel=STAFF_CHANNEL,
+    message_ts="5.5",
+    name=None,
+    ephemeral=False,
+):
+    """A button click; what the app says back through its response_url is recorded as ``name``."""
+    container = {"type": "message", "message_ts": message_ts, "channel_id": channel}
+    if ephemeral:
+        container["is_ephemeral"] = True
     return slack_http.interact(
         {
             "type": "block_actions",
@@ -36,8 +57,8 @@ def click(slack_http, action_id, value, user=STAFF_USER, channel=STAFF_CHANNEL, 
             "token": "legacy",
             "channel": {"id": channel},
             "trigger_id": f"trig-{action_id}",
-            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
-            "message": {"ts": message_ts, "text": ""},
+            "container": container,
+            **({} if ephemeral else {"message": {"ts": message_ts, "text": ""}}),
             "actions": [
                 {
                     "action_id": action_id,
@@ -47,7 +68,7 @@ def click(slack_http, action_id, value, user=STAFF_USER, channel=STAFF_CHANNEL, 
                     "action_ts": str(time.time()),
                 }
             ],
-            "response_url": "http://127.0.0.1:9/unused",
+            "response_url": slack_http.fake.response_url(name or f"click-{action_id}-{user}"),
         }
     )
 
@@ -126,9 +147,13 @@ def test_escalation_claim_answer_relay_resolve(slack_http, fake_slack):
 def test_non_staff_are_refused_and_nothing_changes(slack_http, fake_slack):
     _, _, item = escalate(slack_http, fake_slack)
     before = slack_http.surface.store.get(item.id)
-    click(slack_http, "lines_staff_claim", str(item.id), user="UINTRUDER")
-    refusal = fake_slack.wait_for("chat.postEphemeral", user="UINTRUDER")[0]
+    click(slack_http, "lines_staff_claim", str(item.id), user="UINTRUDER", name="intruder")
+    # Through the click's response_url: only the clicker sees it, and it reaches them even
+    # though they are not in the staff channel (an ephemeral there would never arrive).
+    refusal = fake_slack.wait_for("response", url="intruder")[0]
     assert "Only the staff team" in refusal.args["text"]
+    assert refusal.args["response_type"] == "ephemeral"
+    assert fake_slack.calls_to("chat.postEphemeral") == []
     status, body = submit_answer(slack_http, item.id, "not staff", user="UINTRUDER")
     assert status == 200 and json.loads(body)["response_action"] == "errors"
     assert slack_http.surface.store.get(item.id) == before
@@ -143,8 +168,8 @@ def test_a_second_claim_is_refused_with_the_reason(slack_http, fake_slack):
     _, _, item = escalate(slack_http, fake_slack)
     click(slack_http, "lines_staff_claim", str(item.id))
     fake_slack.wait_for("chat.update")
-    click(slack_http, "lines_staff_claim", str(item.id), user="USTAFF2")
-    refusal = fake_slack.wait_for("chat.postEphemeral", user="USTAFF2")[0]
+    click(slack_http, "lines_staff_claim", str(item.id), user="USTAFF2", name="second")
+    refusal = fake_slack.wait_for("response", url="second")[0]
     assert "already claimed by USTAFF" in refusal.args["text"]
 
 
@@ -158,25 +183,34 @@ def test_a_failed_staff_post_is_recorded_then_retried(slack_http, fake_slack):
         "chat.postMessage", channel="CPUBLIC", thread_ts=ts
     )  # the member still hears back
     store = slack_http.surface.store
-    wait_until(lambda: store.list() and store.list()[0].notify_attempts > 0)
+    wait_until(lambda: store.list() and store.list()[0].notify_attempts > 1, what="retries")
     item = store.list()[0]
     assert item.notify_error == "channel_not_found" and item.notified_at is None
-    assert store.pending_notifications("slack") == [item]
+    assert item.retry_at is not None  # backing off, not hammering Slack
 
     del fake_slack.failures["chat.postMessage"]
-    assert slack_http.surface.retry_pending() == 1
-    assert store.get(item.id).notified_at is not None and store.pending_notifications("slack") == []
+    fake_slack.wait_for("chat.postMessage", channel=STAFF_CHANNEL)  # the desk's loop retried
+    wait_until(lambda: store.get(item.id).notified_at is not None, what="notified")
+    assert store.pending_notifications("slack") == []
 
 
 def test_ask_a_person_button_hands_the_thread_to_staff_once(slack_http, fake_slack):
     value = json.dumps({"q": "How do we talk about people crossing the Channel?"})
-    for _ in range(2):
+    for n in range(2):
         click(
-            slack_http, "lines_ask_person", value, user=MEMBER, channel="CPUBLIC", message_ts="7.7"
+            slack_http,
+            "lines_ask_person",
+            value,
+            user=MEMBER,
+            channel="CPUBLIC",
+            message_ts="7.7",
+            name=f"person-{n}",
         )
     fake_slack.wait_for("chat.postMessage", channel=STAFF_CHANNEL)
-    time.sleep(0.3)
-    items = slack_http.surface.store.list()
+    assert "already has" in fake_slack.wait_for("response", url="person-1")[0].args["text"]
+    sentinel(slack_http, fake_slack)
+    items = slack_http.surface.store.list(limit=5)
+    items = [i for i in items if i.kind == "requested"]
     assert len(items) == 1 and items[0].kind == "requested" and items[0].thread == "7.7"
     staff_posts = fake_slack.calls_to("chat.postMessage", channel=STAFF_CHANNEL)
     assert len(staff_posts) == 1
@@ -189,7 +223,8 @@ def test_ask_a_person_button_hands_the_thread_to_staff_once(slack_http, fake_sla
 
 def test_feedback_buttons_are_stored(slack_http, fake_slack):
     value = json.dumps({"q": "How do we talk about people crossing the Channel?"})
-    click(slack_http, "lines_helpful", value, user=MEMBER, channel="CPUBLIC")
-    click(slack_http, "lines_unhelpful", value, user=MEMBER, channel="CPUBLIC")
-    fake_slack.wait_for("chat.postEphemeral", count=2, user=MEMBER)
+    click(slack_http, "lines_helpful", value, user=MEMBER, channel="CPUBLIC", name="fb1")
+    click(slack_http, "lines_unhelpful", value, user=MEMBER, channel="CPUBLIC", name="fb2")
+    for name in ("fb1", "fb2"):
+        assert "Thanks" in fake_slack.wait_for("response", url=name)[0].args["text"]
     assert slack_http.surface.store.feedback_counts() == {True: 1, False: 1}

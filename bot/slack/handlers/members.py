@@ -7,17 +7,16 @@ import logging
 from slack_bolt import App
 
 from bot.slack.app import SlackSurface
-from bot.slack.blocks import safe
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/lines"
-EMPTY_COMMAND = (
-    "Ask me a question after the command, e.g. `/lines how do we talk about small boats?`"
-)
+GREETING = "Hello! Ask me how to talk about a topic and I'll answer from our guidance."
 
 
 def register(app: App, surface: SlackSurface) -> None:
+    """Answer mentions, DMs, follow-ups in the bot's threads, and ``/lines``."""
+
     @app.event("app_mention")
     def on_mention(event: dict, body: dict) -> None:
         _answer(surface, event, body)
@@ -37,50 +36,32 @@ def register(app: App, surface: SlackSurface) -> None:
             _answer(surface, event, body)
 
     @app.command(COMMAND)
-    def on_command(ack, command: dict, respond) -> None:
-        ack()  # within Slack's 3 seconds; the answer follows in a thread
-        text = (command.get("text") or "").strip()
-        if not text:
-            respond(text=EMPTY_COMMAND, response_type="ephemeral")
-            return
-        if not surface.first_time(f"command:{command.get('trigger_id')}"):
-            return
-        user, channel = command["user_id"], command["channel_id"]
-        parent = surface.client.chat_postMessage(
-            channel=channel, text=f"<@{user}> asked: {safe(text)}", unfurl_links=False
-        )
-        surface.answer_in_thread(
-            text=text,
-            channel=channel,
-            thread_ts=parent["ts"],
-            message_ts=parent["ts"],
-            user=user,
-            event_id=f"command:{command.get('trigger_id')}",
-            team=command.get("team_id"),
-        )
+    def on_command(ack, command: dict) -> None:
+        # Acknowledged at once and with no text, so Slack neither times out nor echoes the
+        # question to the channel; the answer follows privately through response_url.
+        ack()
+        surface.answer_command(command)
 
 
 def _answer(surface: SlackSurface, event: dict, body: dict) -> None:
     if event.get("bot_id") or event.get("subtype") == "bot_message":
         return  # another bot (or ourselves) mentioning us: answering could start a loop
     channel, ts = event["channel"], event["ts"]
-    if not surface.first_time(body.get("event_id"), f"{channel}:{ts}"):
+    if not surface.first_time(body.get("event_id"), f"message:{channel}:{ts}"):
         log.info("already handled %s (%s:%s)", body.get("event_id"), channel, ts)
         return
+    thread_ts = event.get("thread_ts") or ts
     text = surface.clean(event.get("text", ""))
     if not text:
-        surface.client.chat_postMessage(
-            channel=channel,
-            thread_ts=event.get("thread_ts") or ts,
-            text="Hello! Ask me how to talk about a topic and I'll answer from our guidance.",
-        )
+        surface.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=GREETING)
         return
     surface.answer_in_thread(
         text=text,
         channel=channel,
-        thread_ts=event.get("thread_ts") or ts,
+        thread_ts=thread_ts,
         message_ts=ts,
         user=event.get("user"),
         event_id=body.get("event_id"),
         team=body.get("team_id"),
+        private=event.get("channel_type") == "im",
     )
