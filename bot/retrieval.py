@@ -38,6 +38,13 @@ class IndexNotReady(LinesError):
     """There is no index to search yet; the message says to run ingest."""
 
 
+class _StaleView(Exception):
+    """The view no longer matches the index (an ingest changed it): reload and try again."""
+
+
+VIEW_ATTEMPTS = 5  # reloads of the view per question before giving up
+
+
 class BM25:
     """Okapi BM25 over the indexed chunks; exact names and acronyms (NRPF, EUSS) live here.
 
@@ -132,11 +139,31 @@ class ChromaRetriever:
 
     # -- public ----------------------------------------------------------------------------
     def retrieve(self, question: Question) -> list[Passage]:
-        """Up to ``top_k`` current passages, best first; empty when nothing is relevant."""
-        view = self._current_view()
+        """Up to ``top_k`` current passages, best first; empty when nothing is relevant.
+
+        An ingest may change the index while we read it: when a chunk or the collection
+        vanishes, or the manifest changes under us, the view is reloaded and the question
+        asked again, so a member never sees an error or a wrong "no guidance" from a change.
+        """
+        view = None
+        for attempt in range(VIEW_ATTEMPTS):
+            try:
+                view = self._current_view(stale=view)
+                passages = self._retrieve_from(view, question)
+            except _StaleView as exc:
+                log.info("index changed while answering (%s); reloading", exc)
+                continue
+            if attempt == VIEW_ATTEMPTS - 1 or self._manifests.stamp() == view.stamp:
+                return passages
+        raise IndexNotReady(
+            "The index is being changed and could not be read consistently; ask again shortly."
+        )
+
+    def _retrieve_from(self, view: _IndexView, question: Question) -> list[Passage]:
         query = search_text(question)
         vector = self.embeddings.embed_query(query)
-        result = view.collection.query(
+        result = _query(
+            view,
             query_embeddings=[vector],
             n_results=min(CANDIDATES, max(len(view.live_ids), 1)),
             include=["documents", "metadatas", "distances"],
@@ -174,7 +201,7 @@ class ChromaRetriever:
         keyword = [(i, s) for i, s in view.bm25.top(query, CANDIDATES) if i in view.live_ids]
         missing = [i for i, _ in keyword if i not in hits]
         if missing:
-            got = view.collection.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+            got = _get(view, missing, ["documents", "metadatas", "embeddings"])
             for chunk_id, text, meta, emb in zip(
                 got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
             ):
@@ -212,7 +239,8 @@ class ChromaRetriever:
         return list(out.values())
 
     def _best_in(self, view: _IndexView, vector: list[float], source: str) -> Passage | None:
-        result = view.collection.query(
+        result = _query(
+            view,
             query_embeddings=[vector],
             n_results=1,
             where={"$and": [{"source": source}, {"status": "current"}]},
@@ -223,13 +251,19 @@ class ChromaRetriever:
                 return passage_from(chunk_id, text, meta, similarity)
         return None
 
-    def _current_view(self) -> _IndexView:
-        stamp = self._manifests.stamp()
+    def _current_view(self, stale: _IndexView | None = None) -> _IndexView:
+        """The view of the manifest's current state; ``stale`` is one found out of date."""
+        try:
+            stamp = self._manifests.stamp()
+        except Exception as exc:  # the Chroma server is down or refuses us: say so plainly
+            from bot.vectorstore import server_error
+
+            raise server_error(self.settings, exc) from exc
         view = self._view
-        if view is not None and view.stamp == stamp:
+        if view is not None and view.stamp == stamp and view is not stale:
             return view
         with self._lock:
-            if self._view is None or self._view.stamp != stamp:
+            if self._view is None or self._view.stamp != stamp or self._view is stale:
                 self._view = self._load_view(stamp)
             return self._view
 
@@ -239,24 +273,52 @@ class ChromaRetriever:
         from bot.vectorstore import open_collection
 
         if stamp is None:
+            where = self.settings.chroma_url or self.settings.chroma_dir
             raise IndexNotReady(
-                f"No index at {self.settings.chroma_dir}: run `python ingest.py` first "
+                f"No index at {where}: run `python ingest.py` first "
                 "(or `make demo`), or set CHROMA_DIR to where the index lives."
             )
-        live = self._manifests.load().live_ids
-        if self._view is not None:
-            # Another process rewrote the index: drop Chroma's cached client so we read it afresh.
+        manifest = self._manifests.load()
+        live = manifest.live_ids
+        if self._view is not None and not self.settings.chroma_url:
+            # Another process rewrote the index: drop Chroma's cached client so we read it
+            # afresh. Views already handed out keep their own client and stay usable.
             SharedSystemClient.clear_system_cache()
-        collection = open_collection(self.settings, self.embeddings)
+        try:
+            collection = open_collection(
+                self.settings, self.embeddings, name=manifest.collection, create=False
+            )
+        except Exception as exc:
+            raise _StaleView(f"collection {manifest.collection}: {exc}") from exc
         bm25 = None
         if self.use_bm25 and live:
-            got = collection.get(ids=sorted(live), include=["documents", "metadatas"])
+            view = _IndexView(stamp, collection, live, None)
+            got = _get(view, sorted(live), ["documents", "metadatas"])
             texts = [
                 keyword_text(d, m) for d, m in zip(got["documents"], got["metadatas"], strict=True)
             ]
             bm25 = BM25(list(got["ids"]), texts)
         log.info("loaded index view: %d live chunks", len(live))
         return _IndexView(stamp, collection, live, bm25)
+
+
+def _query(view: _IndexView, **kwargs) -> dict:
+    """``collection.query`` on the view's collection; a vanished collection means a stale view."""
+    try:
+        return view.collection.query(**kwargs)
+    except Exception as exc:
+        raise _StaleView(f"query failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _get(view: _IndexView, ids: list[str], include: list[str]) -> dict:
+    """``collection.get`` of chunks the view lists; any of them missing means a stale view."""
+    try:
+        got = view.collection.get(ids=ids, include=include)
+    except Exception as exc:
+        raise _StaleView(f"get failed: {type(exc).__name__}: {exc}") from exc
+    if len(got["ids"]) != len(set(ids)):
+        raise _StaleView(f"{len(set(ids)) - len(got['ids'])} listed chunks vanished")
+    return got
 
 
 def _query_hits(result: dict):

@@ -186,16 +186,21 @@ def open_collection(
     embeddings: LangChainEmbeddings | None = None,
     client: chromadb.ClientAPI | None = None,
     name: str | None = None,
+    create: bool = True,
 ):
-    """A collection (default: the live one the manifest names), created on first use.
+    """A collection (default: the live one the manifest names), created on first use unless
+    ``create`` is False (then a missing one raises chromadb's ``NotFoundError``).
 
     Always opened with our embedder and cosine space, never Chroma's default model.
     """
     embedder = embeddings if embeddings is not None else build_embeddings(settings.embedding_model)
     function = LangChainEmbeddingFunction(embedder, settings.embedding_model)
     client = client if client is not None else open_client(settings)
+    name = name or live_collection_name(settings)
+    if not create:
+        return client.get_collection(name=name, embedding_function=function)
     return client.get_or_create_collection(
-        name=name or live_collection_name(settings),
+        name=name,
         embedding_function=function,
         configuration={"hnsw": {"space": SPACE}},
     )

@@ -55,7 +55,7 @@ _KIND_ALIASES = {"lines": "line", "line to take": "line", "lines to take": "line
 # Titles that document properties carry by default and that name nothing.
 _GENERIC_TITLES = re.compile(
     r"^(untitled|document\d*|presentation\d*|powerpoint presentation|slide \d+|"
-    r"microsoft (word|powerpoint) - .*|word document|title)$",
+    r"microsoft (word|powerpoint) - .*|word document|title|.*\.(docx?|pptx?|pdf|html?|txt))$",
     re.IGNORECASE,
 )
 _NAME_DATE = re.compile(r"(?<!\d)(\d{4})[-_](\d{2})[-_](\d{2})(?!\d)")
@@ -305,7 +305,7 @@ def readable_name(path: Path) -> str:
 
 def _inferred_title(path: Path, hints: Hints) -> tuple[str, str]:
     prop = " ".join(hints.title.split())
-    if prop and not _GENERIC_TITLES.match(prop) and prop.lower() != path.stem.lower():
+    if prop and not _GENERIC_TITLES.match(prop):
         return prop, PROPERTIES
     heading = " ".join(hints.heading.split())
     if heading:

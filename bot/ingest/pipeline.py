@@ -57,6 +57,7 @@ EMBED_BATCH = 64
 PUBLISH_EVERY = 256  # chunks written between manifest saves (and deletions of what they replace)
 _DELETE_BATCH = 1000
 _HASH_BLOCK = 1 << 20
+_COPY_NAME = re.compile(r"\(\s*copy\b|\bcopy of\b|\s-\s*copy\b", re.IGNORECASE)
 
 # ``progress(total=..., desc=..., unit=...)`` returns a bar with ``update(n)`` and ``close()``
 # (``tqdm`` fits); None shows nothing.
@@ -309,7 +310,7 @@ class _Run:
         return False
 
     def _without_duplicates(self, files: list[_File], previous: Manifest) -> list[_File]:
-        """Files with the same bytes are indexed once: the one already indexed, else the first."""
+        """Files with the same bytes are indexed once; the others are reported as duplicates."""
         by_content: dict[str, list[_File]] = {}
         unreadable: list[_File] = []
         for file in files:
@@ -322,8 +323,17 @@ class _Run:
                 unreadable.append(file)
         keep: set[_File] = set(unreadable)
         for group in by_content.values():
-            indexed = [f for f in group if f.rel in previous.sources.get(f.key, {})]
-            first = (indexed or group)[0]
+            # Keep the one already indexed, else a real file over a link, else one not named
+            # as a copy ("x (copy).txt", "Copy of x"), else the first.
+            first = min(
+                group,
+                key=lambda f: (
+                    f.rel not in previous.sources.get(f.key, {}),
+                    f.path.is_symlink(),
+                    bool(_COPY_NAME.search(f.path.name)),
+                    group.index(f),
+                ),
+            )
             keep.add(first)
             for other in group:
                 if other is not first:

@@ -116,9 +116,16 @@ def test_title_falls_back_to_a_readable_file_name_and_date_to_the_file_time(tmp_
 def test_explicit_metadata_wins_and_keys_and_values_ignore_case(tmp_path):
     path = tmp_path / "training" / "2024-01-01-x.md"
     path.parent.mkdir()
-    path.write_text("---\nTitle: Given\nKIND: Lines\nDate: 23/11/2025\nStatus: Current\n---\n# Heading\n\nText.\n")
+    path.write_text(
+        "---\nTitle: Given\nKIND: Lines\nDate: 23/11/2025\nStatus: Current\n---\n# Heading\n\nText.\n"
+    )
     meta = load(path, tmp_path).meta
-    assert (meta.title, meta.kind, meta.date, meta.status) == ("Given", "line", "2025-11-23", "current")
+    assert (meta.title, meta.kind, meta.date, meta.status) == (
+        "Given",
+        "line",
+        "2025-11-23",
+        "current",
+    )
     assert meta.inferred == {}
 
 
