@@ -305,9 +305,17 @@ class ChromaRetriever:
 def _query(view: _IndexView, **kwargs) -> dict:
     """``collection.query`` on the view's collection; a vanished collection means a stale view."""
     try:
-        return view.collection.query(**kwargs)
+        result = view.collection.query(**kwargs)
     except Exception as exc:
         raise _StaleView(f"query failed: {type(exc).__name__}: {exc}") from exc
+    # A search index may still hold a chunk whose record was just deleted: it comes back
+    # without text or metadata. If the view lists it, the view is out of date.
+    for chunk_id, text, meta in zip(
+        result["ids"][0], result["documents"][0], result["metadatas"][0], strict=True
+    ):
+        if (text is None or meta is None) and chunk_id in view.live_ids:
+            raise _StaleView(f"listed chunk {chunk_id} vanished")
+    return result
 
 
 def _get(view: _IndexView, ids: list[str], include: list[str]) -> dict:
