@@ -108,12 +108,9 @@ class IngestReport:
 @dataclass(frozen=True)
 class _File:
     root: Path
+    key: str  # the source folder's name in the manifest (see ``_root_keys``)
     path: Path
     rel: str
-
-    @property
-    def key(self) -> str:
-        return str(self.root)
 
 
 @dataclass(frozen=True)
@@ -168,6 +165,7 @@ class _Run:
     def __init__(self, settings, roots, report, embeddings, progress) -> None:
         self.settings = settings
         self.roots: list[Path] = roots
+        self.keys = _root_keys(roots)
         self.report: IngestReport = report
         self._embeddings = embeddings
         self.progress = progress or _no_progress
@@ -183,7 +181,7 @@ class _Run:
 
     # -- dry run ------------------------------------------------------------------------------
     def dry_run(self) -> None:
-        previous = self.store.load()
+        previous = self._migrated(self.store.load())
         files = self._scan()
         kept = self._without_duplicates(files, previous)
         for file, digest in self._read_bar(kept):
@@ -204,7 +202,7 @@ class _Run:
     # -- apply --------------------------------------------------------------------------------
     def apply(self, rebuild: bool) -> None:
         client = open_client(self.settings)
-        previous = self.store.load()
+        previous = self._migrated(self.store.load())
         self.previous_model = previous.embedding_model
         old_collection = self._drop_orphan_collections(client, previous)
         reason = self._rebuild_reason(rebuild, previous, old_collection)
@@ -258,6 +256,13 @@ class _Run:
         self.report.chunks = manifest.chunk_count
         self._check_replacements(manifest)
 
+    def _migrated(self, manifest: Manifest) -> Manifest:
+        """Manifests before version 2 named source folders by absolute path: rename them."""
+        for root, key in self.keys.items():
+            if str(root) != key and str(root) in manifest.sources and key not in manifest.sources:
+                manifest.sources[key] = manifest.sources.pop(str(root))
+        return manifest
+
     # -- scanning -----------------------------------------------------------------------------
     def _scan(self) -> list[_File]:
         """Every document under the roots; everything else is reported as skipped or orphan."""
@@ -280,7 +285,7 @@ class _Run:
                     if is_sidecar(path):
                         sidecars.append(path)
                     elif is_document(path):
-                        files.append(_File(root, path, rel))
+                        files.append(_File(root, self.keys[root], path, rel))
                     else:
                         self.report.skipped.append({"path": rel, "reason": skip_reason(path)})
             for sidecar in sidecars:
@@ -586,8 +591,9 @@ class _Run:
         return stale
 
     def _check_replacements(self, manifest: Manifest) -> None:
+        roots = {key: root for root, key in self.keys.items()}
         for key, files in manifest.sources.items():
-            root = Path(key)
+            root = roots.get(key, Path(key))
             for rel, entry in files.items():
                 target = entry.superseded_by
                 if entry.status != "superseded" or not target:
@@ -602,6 +608,17 @@ class _Run:
                     self.report.warnings.append(
                         f"{rel} is superseded by {target!r}, which is not indexed"
                     )
+
+
+def _root_keys(roots: list[Path]) -> dict[Path, str]:
+    """Each source folder's name in the manifest: its own name (``knowledge``), so hosts that
+    keep the same folders at different paths share one index; the full path only when two
+    source folders have the same name."""
+    names = [root.name for root in roots]
+    return {
+        root: root.name if root.name and names.count(root.name) == 1 else str(root)
+        for root in roots
+    }
 
 
 def _resolve_sources(sources: Sequence[Path]) -> list[Path]:
