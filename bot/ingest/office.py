@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.ingest.loaders import Extracted, LoadError, Section
@@ -73,7 +74,8 @@ def read_docx(path: Path, max_file_mb: int) -> Extracted:
     from docx.table import Table
 
     check_package(path, max_file_mb, "Word")
-    document = docx.Document(str(path))
+    with _xml_errors("Word"):
+        document = docx.Document(str(path))
     sections: list[Section] = []
     heading, parts, first_heading = "", [], ""
 
@@ -115,7 +117,8 @@ def read_pptx(path: Path, max_file_mb: int) -> Extracted:
     import pptx
 
     check_package(path, max_file_mb, "PowerPoint")
-    presentation = pptx.Presentation(str(path))
+    with _xml_errors("PowerPoint"):
+        presentation = pptx.Presentation(str(path))
     sections: list[Section] = []
     first_title = ""
     for number, slide in enumerate(presentation.slides, start=1):
@@ -143,6 +146,21 @@ def read_pptx(path: Path, max_file_mb: int) -> Extracted:
             heading=first_title,
         ),
     )
+
+
+@contextmanager
+def _xml_errors(what: str):
+    """lxml's refusals (malformed XML, a text node past its 10 MB limit) as a one-line reason."""
+    from lxml.etree import XMLSyntaxError
+
+    try:
+        yield
+    except XMLSyntaxError as exc:
+        message = " ".join(str(exc).split())[:160]
+        raise LoadError(
+            f"the {what} file's XML is malformed or too large to read safely "
+            f"(XMLSyntaxError: {message}); re-save it from Office"
+        ) from None
 
 
 def _shapes(shapes):
