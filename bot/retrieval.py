@@ -153,7 +153,7 @@ class ChromaRetriever:
             except _StaleView as exc:
                 log.info("index changed while answering (%s); reloading", exc)
                 continue
-            if attempt == VIEW_ATTEMPTS - 1 or self._manifests.stamp() == view.stamp:
+            if attempt == VIEW_ATTEMPTS - 1 or self._stamp() == view.stamp:
                 return passages
         raise IndexNotReady(
             "The index is being changed and could not be read consistently; ask again shortly."
@@ -253,12 +253,7 @@ class ChromaRetriever:
 
     def _current_view(self, stale: _IndexView | None = None) -> _IndexView:
         """The view of the manifest's current state; ``stale`` is one found out of date."""
-        try:
-            stamp = self._manifests.stamp()
-        except Exception as exc:  # the Chroma server is down or refuses us: say so plainly
-            from bot.vectorstore import server_error
-
-            raise server_error(self.settings, exc) from exc
+        stamp = self._stamp()
         view = self._view
         if view is not None and view.stamp == stamp and view is not stale:
             return view
@@ -266,6 +261,14 @@ class ChromaRetriever:
             if self._view is None or self._view.stamp != stamp or self._view is stale:
                 self._view = self._load_view(stamp)
             return self._view
+
+    def _stamp(self) -> object:
+        try:
+            return self._manifests.stamp()
+        except Exception as exc:  # the Chroma server is down or refuses us: say so plainly
+            from bot.vectorstore import server_error
+
+            raise server_error(self.settings, exc) from exc
 
     def _load_view(self, stamp: object) -> _IndexView:
         from chromadb.api.shared_system_client import SharedSystemClient

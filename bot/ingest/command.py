@@ -96,11 +96,10 @@ def _print_summary(report, elapsed: float, dry_run: bool) -> None:
         f"{len(report.duplicates)} duplicates. {report.chunks} chunks in the index "
         f"({elapsed:.1f}s)."
     )
-    for label, paths in (
-        ("added", report.added),
-        ("updated", report.updated),
-        ("removed", report.removed),
-    ):
+    changes = [("removed", report.removed)]
+    if not dry_run:  # a dry run lists every file below, with its values
+        changes = [("added", report.added), ("updated", report.updated), *changes]
+    for label, paths in changes:
         for path in paths:
             print(f"  {label:9} {path}")
     if dry_run:
@@ -115,9 +114,12 @@ def _print_summary(report, elapsed: float, dry_run: bool) -> None:
     for item in report.skipped:
         print(f"  skipped   {item['path']}: {item['reason']}")
     for item in report.duplicates:
-        print(f"  duplicate {item['path']}: same content as {item['same_as']} (indexed once)")
+        print(
+            f"  duplicate {item['path']}: same content as {item['same_as']}, indexed once as "
+            "that; delete the copy"
+        )
     for path in report.orphan_sidecars:
-        print(f"  orphan    {path}: its document is gone")
+        print(f"  orphan    {path}: a sidecar whose document is gone; delete it or restore it")
     for failure in report.failed:
         print(f"  FAILED    {failure['path']}: {failure['error']}", file=sys.stderr)
     for warning in report.warnings:

@@ -5,8 +5,9 @@ It lives with the index. On disk (the default) it is a JSON file beside the Chro
 small collection of file records in the Chroma server itself (``<collection>-manifest``), so
 every host that uses the server sees the same live set and ingests incrementally.
 
-For each source folder it maps each file's relative path to the hash of its bytes (and its
-sidecar's) and the ids of its chunks. It also names the *physical* collection that holds the
+For each source folder (named by its folder name, so hosts may keep it at different paths)
+it maps each file's relative path to the hash of its bytes (and its sidecar's) and the ids of
+its chunks. It also names the *physical* collection that holds the
 live chunks: ``--rebuild`` fills a new one and switches over by saving the manifest.
 
 Retrieval uses only ``open_manifest_store(settings)``, ``.stamp()`` (cheap: changes whenever

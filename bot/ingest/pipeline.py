@@ -293,10 +293,6 @@ class _Run:
                 if not document.exists():
                     rel = sidecar.relative_to(root).as_posix()
                     self.report.orphan_sidecars.append(rel)
-                    self.report.warnings.append(
-                        f"{rel}: sidecar of {document.name}, which is not in the folder; "
-                        "delete it or restore the document"
-                    )
         return files
 
     def _check_link(self, root: Path, path: Path, what: str) -> bool:
@@ -343,10 +339,6 @@ class _Run:
             for other in group:
                 if other is not first:
                     self.report.duplicates.append({"path": other.rel, "same_as": first.rel})
-                    self.report.warnings.append(
-                        f"{other.rel}: the same content as {first.rel}; indexed once, as "
-                        f"{first.rel}. Delete the copy"
-                    )
         return [f for f in files if f in keep]
 
     def _read_bar(self, files: list[_File]):
