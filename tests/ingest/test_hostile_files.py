@@ -34,6 +34,9 @@ def hostile(kind: str) -> tuple[str, bytes, bytes, str]:
             pdf_with_parent_loop("New text."),
             "cycle in /Parent",
         )
+    if kind == "yaml-deep-nesting":
+        deep = "---\ntopics: " + "[" * 20000 + "]" * 20000 + "\n---\nBody text.\n"
+        return "deep.md", b"## Old\n\nThe last good text.\n", deep.encode(), "nested too deeply"
     if kind == "too-big":
         return "big.txt", b"The last good text.\n", b"x" * (2 * 1024 * 1024 + 1), "over the 1 MB"
     good = docx_bytes([("Old", ["The last good text."])])
@@ -51,6 +54,7 @@ CASES = [
     "docx-malformed",
     "docx-huge-node",
     "pdf-parent-loop",
+    "yaml-deep-nesting",
     "too-big",
 ]
 
@@ -81,6 +85,13 @@ def test_an_alias_bomb_is_refused_before_it_is_built(tmp_path):
     path.write_text(ALIAS_BOMB)
     with pytest.raises(LoadError, match=r"anchors \(&a\)"):
         load(path)
+
+
+def test_an_office_file_that_unzips_far_past_the_limit_is_refused_unparsed(tmp_path):
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(hostile_docx("huge-node"))  # 48 KB on disk, 12 MB unzipped
+    with pytest.raises(LoadError, match=r"expands to \d+ MB when unzipped \(limit 4 MB\)"):
+        load(path, max_file_mb=1)
 
 
 def test_an_external_entity_is_never_resolved(tmp_path):
