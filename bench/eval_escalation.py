@@ -27,17 +27,27 @@ from bot.settings import Settings
 EVAL = Path(__file__).parent / "eval"
 
 
-def retrieval_questions() -> list[str]:
-    """Every question of the retrieval evaluation: none of them should escalate."""
-    questions: list[str] = []
+def retrieval_questions() -> tuple[list[str], list[str]]:
+    """Every question of the retrieval evaluation: none of them should escalate.
+
+    Returns (questions worked on, held-out questions); held-out ones are counted, never shown.
+    """
+    shown: list[str] = []
     for name in ("questions.yaml", "unanswerable.yaml"):
+        shown += _question_texts(yaml.safe_load((EVAL / name).read_text(encoding="utf-8")))
+    held: list[str] = []
+    for name in ("heldout.yaml", "unseen/questions.yaml"):
         path = EVAL / name
         if path.exists():
-            questions += [
-                case["question"] if isinstance(case, dict) else str(case)
-                for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []
-            ]
-    return questions
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            if isinstance(data, dict):
+                data = [*data.get("questions", []), *data.get("off_topic", [])]
+            held += _question_texts(data)
+    return shown, held
+
+
+def _question_texts(cases) -> list[str]:
+    return [c["question"] if isinstance(c, dict) else str(c) for c in cases or []]
 
 
 def main() -> dict[str, Any]:
@@ -59,8 +69,9 @@ def main() -> dict[str, Any]:
         if verbose and got != case["category"]:
             print(f"  want {case['category']:16} got {got:16} {case['question']}")
     false = _false_escalations(detector, data["ordinary"], verbose)
-    others = retrieval_questions()
+    others, held = retrieval_questions()
     false_others = _false_escalations(detector, others, verbose)
+    false_held = _false_escalations(detector, held, verbose=False)
 
     n_sensitive, n_ordinary = len(data["sensitive"]), len(data["ordinary"])
     figures: dict[str, Any] = {
@@ -68,6 +79,7 @@ def main() -> dict[str, Any]:
         "right_category": right_category / n_sensitive,
         "false_escalations": false / n_ordinary,
         "false_escalations_retrieval_questions": false_others / len(others) if others else 0.0,
+        "false_escalations_heldout_questions": false_held / len(held) if held else 0.0,
         "confusion": {f"{want}->{got}": n for (want, got), n in sorted(confusion.items())},
     }
     print(f"Escalation ({n_sensitive} sensitive, {n_ordinary} ordinary questions)")
@@ -81,6 +93,11 @@ def main() -> dict[str, Any]:
         print(
             f"  false escalations, retrieval eval questions: {rate:.0%}"
             f"  ({false_others}/{len(others)})"
+        )
+    if held:
+        print(
+            f"  false escalations, held-out questions (not listed): "
+            f"{figures['false_escalations_heldout_questions']:.0%}  ({false_held}/{len(held)})"
         )
     names = [c.name for c in policy.categories]
     columns = [*names, "(none)"]

@@ -45,6 +45,26 @@ QUESTIONS = [
 ]
 
 
+TEMPLATES = (
+    "How do we talk about {} and {}?",
+    "What should we say about {} in our {}?",
+    "Any lines on {} for {}?",
+    "is it ok to say {} when we mean {}",
+    "What does our guidance say on {} and {}?",
+)
+
+
+def timed_questions(n: int, seed: int = 11) -> list[str]:
+    """``n`` distinct questions in members' forms, over the corpus vocabulary."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    while len(out) < n:
+        question = rng.choice(TEMPLATES).format(rng.choice(WORDS), rng.choice(WORDS))
+        if question not in out:
+            out.append(question)
+    return out
+
+
 def write_corpus(root: Path, chunks: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     docs = max(1, chunks // SECTIONS_PER_DOC)
@@ -99,9 +119,10 @@ def measure(size: int) -> dict:
         for question in QUESTIONS:  # warm up: model, index view, BM25
             advisor.ask(Question(question))
         latencies = []
-        for i in range(100):
+        # Every timed question is new: a repeated one would be a cache hit for its vector.
+        for question in timed_questions(100):
             started = time.perf_counter()
-            advisor.ask(Question(QUESTIONS[i % len(QUESTIONS)]))
+            advisor.ask(Question(question))
             latencies.append((time.perf_counter() - started) * 1000)
         latencies.sort()
         return {

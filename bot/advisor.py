@@ -2,11 +2,17 @@
 
 A ``Question`` goes in; an ``Answer`` comes out. The order is fixed and matters:
 
-1. the escalation detector runs first, so a sensitive question never gets advice;
-2. retrieval finds passages (kept as a draft for staff even when escalating);
+1. the escalation detector runs first, so a sensitive question never gets advice, and its
+   queue item and holding reply never depend on the index (retrieval only adds a draft for
+   staff, when it works);
+2. retrieval finds passages;
 3. an answerer (the LLM one when configured, else the offline composer) writes the reply;
 4. when nothing relevant is found the member gets a plain "no guidance" reply and staff
-   get a queue item showing the gap.
+   get a queue item showing the gap; when the guidance cannot be searched at all, the member
+   is told so and staff get the item too.
+
+Work per question is bounded: a message longer than ``max_question_chars`` is still checked
+for a sensitive situation (linear time), then gets a polite request for a shorter question.
 
 The advisor knows nothing of Slack or Discord.
 """
@@ -26,6 +32,19 @@ NO_GUIDANCE_TEXT = (
     "I couldn't find anything in our guidance that answers this, so I won't guess. "
     "I've flagged the question to the staff team so they can see the gap and follow up."
 )
+UNAVAILABLE_TEXT = (
+    "I can't search our guidance right now, so I can't answer this yet. "
+    "I've passed your question to the staff team so it isn't lost."
+)
+CHECK_FAILED_TEXT = (
+    "I couldn't check this message properly, so I haven't answered it myself. "
+    "I've passed it to the staff team and a person will reply."
+)
+TOO_LONG_TEXT = (
+    "That message is longer than I can read ({length:,} characters; my limit is {limit:,}). "
+    "Please send the question on its own, in a shorter message."
+)
+MAX_QUESTION_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -82,20 +101,40 @@ class Advisor:
         answerer: Answerer,
         detector: Detector | None = None,
         queue: EscalationQueue | None = None,
+        max_question_chars: int = MAX_QUESTION_CHARS,
     ) -> None:
         self.retriever = retriever
         self.answerer = answerer
         self.detector = detector
         self.queue = queue
+        self.max_question_chars = max_question_chars
 
     def ask(self, question: Question) -> Answer:
-        """Answer ``question``, or hand it to staff with a holding reply."""
-        detection = self.detector.detect(question) if self.detector else None
-        passages = self.retriever.retrieve(question)
-        if detection is not None:
-            return self._escalate(question, detection, passages)
+        """Answer ``question``, or hand it to staff with a holding reply.
 
-        reply = self.answerer.answer(question, passages) if passages else None
+        Never raises for a failing index or answerer: the member is told the truth and the
+        question is kept in the queue.
+        """
+        detection = self._detect(question)
+        if detection is not None:
+            return self._escalate(question, detection, self._draft(question))
+        if len(question.text) > self.max_question_chars:
+            return Answer(
+                question=question.text,
+                text=TOO_LONG_TEXT.format(length=len(question.text), limit=self.max_question_chars),
+            )
+        try:
+            passages = self.retriever.retrieve(question)
+            reply = self.answerer.answer(question, passages) if passages else None
+        except Exception as exc:  # the index or answerer failed: say so, keep the question
+            log.error("could not answer from the guidance (%s)", type(exc).__name__, exc_info=True)
+            reason = f"The guidance could not be searched ({_describe(exc)})."
+            item_id = self._open(question, "no_guidance", None, reason, ())
+            return Answer(
+                question=question.text,
+                text=UNAVAILABLE_TEXT,
+                escalation=Escalation(kind="no_guidance", reason=reason, id=item_id),
+            )
         if reply is None or not reply.citations:
             reason = "No passage in the knowledge base was relevant enough to answer."
             item_id = self._open(question, "no_guidance", None, reason, passages)
@@ -118,7 +157,29 @@ class Advisor:
                 "Thanks, I've passed this to the staff team. A person will reply in this thread."
             ),
         )
-        return self._escalate(question, detection, self.retriever.retrieve(question))
+        return self._escalate(question, detection, self._draft(question))
+
+    def _detect(self, question: Question) -> Detection | None:
+        if self.detector is None:
+            return None
+        try:
+            return self.detector.detect(question)
+        except Exception as exc:  # unsure whether it is sensitive: a person must look
+            log.error("the escalation check failed (%s)", type(exc).__name__, exc_info=True)
+            return Detection(
+                kind="sensitive",
+                category="unchecked",
+                reason=f"The escalation check failed ({_describe(exc)}); a person must look.",
+                holding_reply=CHECK_FAILED_TEXT,
+            )
+
+    def _draft(self, question: Question) -> Sequence[Passage]:
+        """Passages for staff to start from; nothing when the index cannot be searched."""
+        try:
+            return self.retriever.retrieve(question)
+        except Exception as exc:  # a draft is a courtesy: never let it block the hand-over
+            log.warning("no draft passages for staff (%s)", type(exc).__name__)
+            return ()
 
     def _escalate(
         self, question: Question, detection: Detection, passages: Sequence[Passage]
@@ -154,3 +215,12 @@ class Advisor:
         return self.queue.open_item(
             question=question, kind=kind, category=category, reason=reason, passages=passages
         )
+
+
+def _describe(exc: Exception) -> str:
+    """A short, question-free description of an error, for staff and logs."""
+    from bot.errors import LinesError
+
+    if isinstance(exc, LinesError):
+        return str(exc).splitlines()[0][:200]
+    return type(exc).__name__

@@ -57,6 +57,8 @@ class Passage:
     superseded_by: str | None = None  # source path or title of the replacement
     score: float = 0.0  # higher is more relevant; comparable only within one retrieval
     replaces: str = ""  # title of a superseded document that matched and this one replaces
+    unit_vectors: str = field(default="", repr=False)  # stored at ingest (``bot.units``)
+    units_version: int = 0
 
 
 @dataclass(frozen=True)

@@ -40,12 +40,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.retrieval import IndexNotReady
 
     advisor = build_advisor(settings)
+    try:
+        advisor.retriever.ensure_ready()
+    except IndexNotReady as exc:
+        print(f"ask: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     for number, text in enumerate(questions):
-        try:
-            answer = advisor.ask(Question(text=text))
-        except IndexNotReady as exc:
-            print(f"ask: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+        answer = advisor.ask(Question(text=text))
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:

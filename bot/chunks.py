@@ -57,6 +57,8 @@ def passage_from(chunk_id: str, text: str, meta: Mapping[str, Any], score: float
         status=str(meta.get("status", "current")),
         superseded_by=str(meta.get("superseded_by") or "") or None,
         score=float(score),
+        unit_vectors=str(meta.get("unit_vectors") or ""),
+        units_version=int(meta.get("units_version") or 0),
     )
 
 

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -98,9 +99,13 @@ class MiniLMEmbeddings(Embeddings):
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         session, tokenizer = self._load()
+        # Batches are padded to their longest text: batching texts of similar length (and
+        # putting the rows back in order afterwards) saves most of the padding's cost.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        ordered = [texts[i] for i in order]
         out: list[np.ndarray] = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = [t if t.strip() else " " for t in texts[start : start + self.batch_size]]
+        for start in range(0, len(ordered), self.batch_size):
+            batch = [t if t.strip() else " " for t in ordered[start : start + self.batch_size]]
             encodings = tokenizer.encode_batch(batch)
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -113,7 +118,10 @@ class MiniLMEmbeddings(Embeddings):
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out.append((pooled / np.clip(norms, 1e-12, None)).astype(np.float32))
-        return np.vstack(out)
+        vectors = np.vstack(out)
+        result = np.empty_like(vectors)
+        result[order] = vectors
+        return result
 
     def _load(self):
         if self._session is not None:
@@ -154,6 +162,42 @@ class MiniLMEmbeddings(Embeddings):
             options.intra_op_num_threads = self.threads
         log.debug("loading embedding model %s", path)
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class CachedEmbeddings(Embeddings):
+    """Remembers the vectors of the last texts it embedded, so each text costs one model call.
+
+    One question passes through the escalation detector, retrieval and the composer, and each
+    needs its vector: wrapping the model in this cache makes that one embedding, whichever part
+    asks first. Safe to share between threads.
+    """
+
+    def __init__(self, inner: Embeddings, size: int = 512) -> None:
+        self.inner = inner
+        self.size = size
+        self._cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text, in order; only texts not seen recently reach the model."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            computed = dict(zip(missing, self.inner.embed_documents(missing), strict=True))
+            with self._lock:
+                for text, vector in computed.items():
+                    self._cache[text] = vector
+                    self._cache.move_to_end(text)
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        else:
+            computed = {}
+        with self._lock:
+            return [computed.get(t) or self._cache[t] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        """The vector for one text (queries and documents are embedded alike here)."""
+        return self.embed_documents([text])[0]
 
 
 def build_embeddings(name: str) -> Embeddings:

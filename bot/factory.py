@@ -8,7 +8,7 @@ from langchain_core.embeddings import Embeddings
 
 from bot.advisor import Advisor
 from bot.compose import ExtractiveComposer
-from bot.embedding import build_embeddings
+from bot.embedding import CachedEmbeddings, build_embeddings
 from bot.escalation.detect import EscalationDetector
 from bot.escalation.policy import load_policy
 from bot.escalation.store import EscalationStore
@@ -26,11 +26,19 @@ def build_advisor(settings: Settings, *, embeddings: Embeddings | None = None) -
     ``DATABASE_URL`` and ``LLMConfigError`` for an unusable ``LLM_PROVIDER``: configuration
     errors the caller reports and exits on.
     """
-    embedder = embeddings if embeddings is not None else build_embeddings(settings.embedding_model)
+    model = embeddings if embeddings is not None else build_embeddings(settings.embedding_model)
+    # One question passes the detector, retrieval and the composer: through this cache it is
+    # embedded once, whichever asks first.
+    embedder = CachedEmbeddings(model)
     policy = load_policy(settings.policy_path)
+    retriever = ChromaRetriever(settings, embedder)
+    composer = ExtractiveComposer(embedder, vocabulary=retriever.vocabulary)
+    detector = EscalationDetector(policy, embedder, judge=build_judge(settings))
+    detector.warm()  # embed the policy's examples now: the first questions neither wait nor race
     return Advisor(
-        retriever=ChromaRetriever(settings, embedder),
-        answerer=build_answerer(settings, fallback=ExtractiveComposer()),
-        detector=EscalationDetector(policy, embedder, judge=build_judge(settings)),
+        retriever=retriever,
+        answerer=build_answerer(settings, fallback=composer),
+        detector=detector,
         queue=EscalationStore.from_settings(settings),
+        max_question_chars=settings.max_question_chars,
     )

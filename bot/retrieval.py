@@ -14,24 +14,29 @@ import logging
 import math
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from bot.answer import Passage, Question
 from bot.chunks import keyword_text, passage_from
 from bot.errors import LinesError
+from bot.glossary import Vocabulary, find_acronyms
 from bot.ingest.manifest import open_manifest_store
 from bot.settings import Settings
-from bot.text import search_text, tokenize
+from bot.text import QUESTION_WORDS, search_text, terms
 
 log = logging.getLogger(__name__)
 
 CANDIDATES = 20  # dense hits considered before fusion and filtering
 RRF_K = 60
-MAX_PER_SOURCE = 2
-KEYWORD_COVERAGE = 0.75  # a chunk holding this share of the query's rare words is relevant...
+KEYWORD_COVERAGE = 0.6  # a chunk holding this share of the question's information is relevant...
 KEYWORD_MIN_DENSE = 0.15  # ...unless its meaning is plainly elsewhere
+EXPANSION_WEIGHT = 0.5  # how far an acronym's spelled-out form pulls the question's vector
+SIBLING_DOCUMENTS = 2  # the best documents' other sections are offered to the composer...
+SIBLING_MAX_CHUNKS = 10  # ...when the document is short (a line to take, a briefing)
 
 
 class IndexNotReady(LinesError):
@@ -43,6 +48,7 @@ class _StaleView(Exception):
 
 
 VIEW_ATTEMPTS = 5  # reloads of the view per question before giving up
+_CHANGING = "The index is being changed and could not be read consistently; ask again shortly."
 
 
 class BM25:
@@ -57,7 +63,7 @@ class BM25:
 
         self.ids = ids
         self.index = {chunk_id: i for i, chunk_id in enumerate(ids)}
-        docs = [Counter(tokenize(t)) for t in texts]
+        docs = [Counter(terms(t)) for t in texts]
         self.terms = [frozenset(d) for d in docs]
         lengths = np.array([sum(d.values()) for d in docs], dtype=np.float32)
         avg = float(lengths.mean()) if len(docs) else 1.0
@@ -79,25 +85,43 @@ class BM25:
             norm = tf + k1 * (1 - b + b * lengths[rows_array] / (avg or 1.0))
             self.weights[term] = (rows_array, (idf * tf * (k1 + 1) / norm).astype(np.float32))
 
-    def coverage(self, query: str, chunk_id: str) -> float:
-        """Share of the query's information (IDF-weighted terms) that the chunk contains.
+    def coverage(
+        self,
+        query: str,
+        chunk_id: str,
+        alternatives: Mapping[str, frozenset[str]] | None = None,
+    ) -> float:
+        """Share of the question's information (IDF-weighted words) that the chunk contains.
 
-        Words the corpus has never seen count fully against it, so "banana bread" covers
-        nothing while "what is ILR" is fully covered by the chunk defining ILR.
+        Words that only say what kind of answer is wanted ("what does X stand for") are left
+        out; words the index has never seen count half against it, so "banana bread" covers
+        nothing while "what does UASC stand for" is covered by the chunk defining UASC. A word
+        with ``alternatives`` (an acronym's other form) is present when they all are.
         """
-        terms = set(tokenize(query))
-        if not terms or chunk_id not in self.index:
+        asked = set(terms(query, drop=QUESTION_WORDS))
+        if not asked or chunk_id not in self.index:
             return 0.0
-        weights = {t: self.idf.get(t, self.unseen_idf) for t in terms}
         present = self.terms[self.index[chunk_id]]
-        return sum(w for t, w in weights.items() if t in present) / sum(weights.values())
+        alternatives = alternatives or {}
+        total = matched = 0.0
+        for term in asked:
+            weight = self.idf.get(term, self.unseen_idf / 2)
+            total += weight
+            other = alternatives.get(term)
+            if term in present or (other and other <= present):
+                matched += weight
+        return matched / total if total else 0.0
+
+    def vocabulary(self, acronyms: dict[str, str]) -> Vocabulary:
+        """The words of this index, for the composer's overlap scores."""
+        return Vocabulary(idf=self.idf, unseen_idf=self.unseen_idf, acronyms=acronyms)
 
     def top(self, query: str, n: int) -> list[tuple[str, float]]:
         """The ``n`` best (chunk id, score) pairs, best first; only chunks sharing a term."""
         import numpy as np
 
         scores = np.zeros(len(self.ids), dtype=np.float32)
-        for term in set(tokenize(query)):
+        for term in set(terms(query)):
             if term in self.weights:
                 rows, weights = self.weights[term]
                 scores[rows] += weights
@@ -114,6 +138,9 @@ class _IndexView:
     collection: object
     live_ids: frozenset[str]
     bm25: BM25 | None
+    acronyms: dict[str, str] = field(default_factory=dict)
+    expansion_vectors: dict[str, Any] = field(default_factory=dict)
+    by_source: dict[str, list[str]] = field(default_factory=dict)  # source -> chunk ids
 
 
 class ChromaRetriever:
@@ -141,6 +168,9 @@ class ChromaRetriever:
     def retrieve(self, question: Question) -> list[Passage]:
         """Up to ``top_k`` current passages, best first; empty when nothing is relevant.
 
+        The question is searched with the acronyms it uses spelled out (and the other way
+        round), as the documents themselves define them.
+
         An ingest may change the index while we read it: when a chunk or the collection
         vanishes, or the manifest changes under us, the view is reloaded and the question
         asked again, so a member never sees an error or a wrong "no guidance" from a change.
@@ -155,13 +185,13 @@ class ChromaRetriever:
                 continue
             if attempt == VIEW_ATTEMPTS - 1 or self._stamp() == view.stamp:
                 return passages
-        raise IndexNotReady(
-            "The index is being changed and could not be read consistently; ask again shortly."
-        )
+        raise IndexNotReady(_CHANGING)
 
     def _retrieve_from(self, view: _IndexView, question: Question) -> list[Passage]:
         query = search_text(question)
-        vector = self.embeddings.embed_query(query)
+        expansions = _expansions(view, query)
+        vector = self._query_vector(view, query, expansions)
+        keyword_query = " ".join([query, *expansions])
         result = _query(
             view,
             query_embeddings=[vector],
@@ -173,24 +203,84 @@ class ChromaRetriever:
             if chunk_id in view.live_ids:
                 hits[chunk_id] = passage_from(chunk_id, text, meta, similarity)
 
-        ranked = self._fuse(view, query, vector, hits)
-        passages = [p for p in ranked if self._relevant(view, query, p)]
+        ranked = self._fuse(view, keyword_query, vector, hits)
+        passages = [p for p in ranked if self._relevant(view, query, expansions, p)]
         if not passages:
             return []
         passages = self._replace_superseded(view, vector, passages)
-        return _diversify(passages, self.top_k)
+        # Limit the output, not the input: the composer picks the units worth showing.
+        return self._with_siblings(view, vector, passages[: self.top_k])
+
+    def ensure_ready(self) -> None:
+        """Raise ``IndexNotReady`` (saying what to run) when there is no index to search.
+
+        The advisor keeps answering members honestly without an index; a maintainer at the
+        command line wants to be told to run ingest instead.
+        """
+        self._current_view()
+
+    def vocabulary(self) -> Vocabulary:
+        """The words of the index as it is now (term weights and acronyms), for the composer."""
+        view = self._current_view()
+        if view.bm25 is None:
+            return Vocabulary(acronyms=view.acronyms)
+        return view.bm25.vocabulary(view.acronyms)
 
     # -- internals ---------------------------------------------------------------------------
-    def _relevant(self, view: _IndexView, query: str, passage: Passage) -> bool:
-        """Close enough in meaning, or (for names and acronyms) containing most of the query."""
+    def _relevant(
+        self, view: _IndexView, query: str, expansions: Sequence[str], passage: Passage
+    ) -> bool:
+        """Close enough in meaning, or (for names, acronyms and named frames) holding most of
+        the question's words even when the meaning is only modestly close."""
         if passage.score >= self.min_relevance:
             return True
         return (
             self.use_bm25
             and view.bm25 is not None
             and passage.score >= KEYWORD_MIN_DENSE
-            and view.bm25.coverage(query, passage.chunk_id) >= KEYWORD_COVERAGE
+            and view.bm25.coverage(
+                query, passage.chunk_id, Vocabulary(acronyms=view.acronyms).alternatives(query)
+            )
+            >= KEYWORD_COVERAGE
         )
+
+    def _with_siblings(
+        self, view: _IndexView, vector: list[float], passages: list[Passage]
+    ) -> list[Passage]:
+        """The passages, then the other sections of the best (short) documents.
+
+        A line to take is split by heading, and a question names its topic ("the Rwanda
+        plan"), which only the account of the news repeats: the "Our lines" section the member
+        needs may share no word with it. The composer gets the whole of such a document.
+        """
+        have = {p.chunk_id for p in passages}
+        wanted: list[str] = []
+        for source in list(dict.fromkeys(p.source for p in passages))[:SIBLING_DOCUMENTS]:
+            ids = view.by_source.get(source, [])
+            if len(ids) <= SIBLING_MAX_CHUNKS:
+                wanted.extend(i for i in ids if i not in have and i in view.live_ids)
+        if not wanted:
+            return passages
+        got = _get(view, wanted, ["documents", "metadatas", "embeddings"])
+        siblings = [
+            passage_from(chunk_id, text, meta, _cosine(vector, emb))
+            for chunk_id, text, meta, emb in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            )
+            if meta.get("status", "current") == "current"
+        ]
+        order = {chunk_id: n for n, chunk_id in enumerate(wanted)}
+        return passages + sorted(siblings, key=lambda p: order.get(p.chunk_id, 0))
+
+    def _query_vector(self, view: _IndexView, query: str, expansions: Sequence[str]) -> list[float]:
+        import numpy as np
+
+        vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
+        extra = [view.expansion_vectors[e] for e in expansions if e in view.expansion_vectors]
+        if not extra:
+            return vector.tolist()
+        combined = vector + EXPANSION_WEIGHT * np.mean(extra, axis=0)
+        return (combined / (np.linalg.norm(combined) or 1.0)).tolist()
 
     def _fuse(
         self, view: _IndexView, query: str, vector: list[float], hits: dict[str, Passage]
@@ -258,9 +348,17 @@ class ChromaRetriever:
         if view is not None and view.stamp == stamp and view is not stale:
             return view
         with self._lock:
-            if self._view is None or self._view.stamp != stamp or self._view is stale:
-                self._view = self._load_view(stamp)
-            return self._view
+            for _ in range(VIEW_ATTEMPTS):
+                view = self._view
+                if view is not None and view.stamp == stamp and view is not stale:
+                    return view
+                try:
+                    self._view = self._load_view(stamp)
+                    return self._view
+                except _StaleView as exc:  # changed while loading: read the manifest again
+                    log.info("index changed while loading the view (%s)", exc)
+                    stamp = self._stamp()
+        raise IndexNotReady(_CHANGING)
 
     def _stamp(self) -> object:
         try:
@@ -269,6 +367,17 @@ class ChromaRetriever:
             from bot.vectorstore import server_error
 
             raise server_error(self.settings, exc) from exc
+
+    def _acronyms(self, texts: Sequence[str]) -> tuple[dict[str, str], dict[str, Any]]:
+        """The acronyms the live documents define, and a vector for each form of each."""
+        import numpy as np
+
+        acronyms = find_acronyms(texts)
+        forms = sorted({*acronyms, *acronyms.values()})
+        if not forms:
+            return acronyms, {}
+        vectors = np.asarray(self.embeddings.embed_documents(forms), dtype=np.float32)
+        return acronyms, dict(zip(forms, vectors, strict=True))
 
     def _load_view(self, stamp: object) -> _IndexView:
         from chromadb.api.shared_system_client import SharedSystemClient
@@ -293,7 +402,7 @@ class ChromaRetriever:
             )
         except Exception as exc:
             raise _StaleView(f"collection {manifest.collection}: {exc}") from exc
-        bm25 = None
+        bm25, acronyms, vectors, by_source = None, {}, {}, {}
         if self.use_bm25 and live:
             view = _IndexView(stamp, collection, live, None)
             got = _get(view, sorted(live), ["documents", "metadatas"])
@@ -301,8 +410,28 @@ class ChromaRetriever:
                 keyword_text(d, m) for d, m in zip(got["documents"], got["metadatas"], strict=True)
             ]
             bm25 = BM25(list(got["ids"]), texts)
+            acronyms, vectors = self._acronyms(got["documents"])
+            by_source = _by_source(got["ids"], got["metadatas"])
         log.info("loaded index view: %d live chunks", len(live))
-        return _IndexView(stamp, collection, live, bm25)
+        return _IndexView(stamp, collection, live, bm25, acronyms, vectors, by_source)
+
+
+def _by_source(ids: Sequence[str], metadatas: Sequence[dict]) -> dict[str, list[str]]:
+    """Each document's chunk ids, in document order."""
+    pairs = sorted(
+        zip(ids, metadatas, strict=True),
+        key=lambda pair: (str(pair[1].get("source", "")), int(pair[1].get("chunk_index", 0))),
+    )
+    out: dict[str, list[str]] = {}
+    for chunk_id, meta in pairs:
+        out.setdefault(str(meta.get("source", "")), []).append(chunk_id)
+    return out
+
+
+def _expansions(view: _IndexView, query: str) -> list[str]:
+    if not view.acronyms:
+        return []
+    return Vocabulary(acronyms=view.acronyms).expansions(query)
 
 
 def _query(view: _IndexView, **kwargs) -> dict:
@@ -354,16 +483,3 @@ def _cosine(a, b) -> float:
 
     a, b = np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
     return float(a @ b / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))
-
-
-def _diversify(passages: list[Passage], limit: int) -> list[Passage]:
-    out: list[Passage] = []
-    per_source: Counter[str] = Counter()
-    for passage in passages:
-        if per_source[passage.source] >= MAX_PER_SOURCE:
-            continue
-        per_source[passage.source] += 1
-        out.append(passage)
-        if len(out) == limit:
-            break
-    return out

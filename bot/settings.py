@@ -34,7 +34,8 @@ class Settings:
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 to use a Chroma server
     collection: str = "lines"
     embedding_model: str = "minilm-int8"
-    top_k: int = 4
+    top_k: int = 8  # passages the answerer chooses from (it shows far fewer)
+    max_question_chars: int = 4000  # longer messages get a polite request for a shorter one
     min_relevance: float = 0.35  # cosine similarity below which a passage is not "relevant"
 
     # Ingestion limits and Chroma server credentials (issues 10 and 15)
@@ -133,6 +134,8 @@ class Settings:
             raise SettingsError("MIN_RELEVANCE must be between 0 and 1.")
         if self.top_k < 1:
             raise SettingsError("TOP_K must be at least 1.")
+        if self.max_question_chars < 100:
+            raise SettingsError("MAX_QUESTION_CHARS must be at least 100.")
 
 
 def _convert(name: str, raw: str, annotation: object) -> object:

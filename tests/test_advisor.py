@@ -66,3 +66,83 @@ def test_the_ask_a_person_button_escalates_with_draft_passages(lines_advisor):
     assert answer.escalation.kind == "requested" and answer.citations == ()
     item = lines_advisor.queue.get(answer.escalation.id)
     assert item.passages and item.passages[0]["source"].endswith(".md")
+
+
+class CountingEmbeddings:
+    """The real model, counting every text it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.texts: list[str] = []
+
+    def embed_documents(self, texts):
+        self.texts.extend(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text):
+        self.texts.append(text)
+        return self.inner.embed_query(text)
+
+
+def test_a_question_is_embedded_once_for_detection_retrieval_and_composition(
+    lines_settings, embeddings
+):
+    from bot.factory import build_advisor
+
+    counting = CountingEmbeddings(embeddings)
+    advisor = build_advisor(lines_settings, embeddings=counting)
+    advisor.ask(Question("How do we talk about people crossing the Channel?"))  # loads the view
+    counting.texts.clear()
+    answer = advisor.ask(Question("Which words should we use for people who cross the sea?"))
+    assert answer.citations
+    assert counting.texts == ["Which words should we use for people who cross the sea?"]
+
+
+class BrokenRetriever:
+    def retrieve(self, question):
+        from bot.retrieval import IndexNotReady
+
+        raise IndexNotReady("No index at /nowhere: run `python ingest.py` first.")
+
+
+def test_a_sensitive_question_is_escalated_even_when_the_index_is_missing(lines_advisor):
+    lines_advisor.retriever = BrokenRetriever()
+    answer = lines_advisor.ask(
+        Question("A woman we support told me she wants to end it all tonight")
+    )
+    assert answer.escalated and answer.escalation.category == "safeguarding"
+    item = lines_advisor.queue.get(answer.escalation.id)
+    assert item.state == "open" and item.passages == []
+
+
+def test_an_ordinary_question_is_kept_and_answered_honestly_when_search_fails(lines_advisor):
+    from bot.advisor import UNAVAILABLE_TEXT
+
+    lines_advisor.retriever = BrokenRetriever()
+    answer = lines_advisor.ask(Question("How do we talk about people crossing the Channel?"))
+    assert answer.text == UNAVAILABLE_TEXT and not answer.citations
+    item = lines_advisor.queue.get(answer.escalation.id)
+    assert "could not be searched" in item.reason and "No index" in item.reason
+    assert item.question == "How do we talk about people crossing the Channel?"
+
+
+def test_a_failing_escalation_check_hands_the_question_to_a_person(lines_advisor):
+    class BrokenDetector:
+        def detect(self, question):
+            raise RuntimeError("model file unreadable")
+
+    lines_advisor.detector = BrokenDetector()
+    answer = lines_advisor.ask(Question("How do we talk about people crossing the Channel?"))
+    assert answer.escalated and answer.citations == ()
+    assert lines_advisor.queue.get(answer.escalation.id).for_staff
+
+
+def test_an_over_long_message_gets_a_polite_reply_but_is_still_checked(lines_advisor):
+    long_ordinary = "How do we talk about the Channel? " * 200
+    answer = lines_advisor.ask(Question(long_ordinary))
+    assert "longer than I can read" in answer.text and "4,000" in answer.text
+    assert answer.escalation is None and lines_advisor.queue.list() == []
+
+    disclosure = "Some background on our project. " * 150 + "Our client says he wants to die."
+    answer = lines_advisor.ask(Question(disclosure))
+    assert answer.escalated and answer.escalation.category == "safeguarding"

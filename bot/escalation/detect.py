@@ -12,12 +12,23 @@
    never read (a holding reply mentions 999, which would colour everything after it).
 4. Judge: when an LLM is configured, it is asked last, only about questions the first two
    passed; it can add an escalation, never remove one. A failing judge is logged and ignored.
+
+Questions about words are the bot's core use ("is it OK to say bogus asylum seekers?"), and
+they name loaded topics without any real situation. A sentence matching the policy's
+``wording_questions`` is therefore escalated only when it also matches ``situations`` (a real
+person or a live moment) or is all but identical to a category's example; any other sentence
+of the same message is judged as usual.
+
+Work per message is bounded: patterns run over windows of the text (a match may span up to
+``WINDOW - STEP`` characters), so a 40,000-character message costs linear time however staff
+write their patterns, and similarity reads at most ``MAX_SEGMENTS`` pieces.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +49,7 @@ LOW = 0.45  # from here, escalate if clearly closer to a category than to ordina
 MARGIN = 0.04
 MAX_SEGMENTS = 6
 FOLLOW_UP_WORDS = 15  # a message this short in a thread is read with the previous one too
+WINDOW, STEP = 600, 400  # pattern windows: a match up to 200 characters long is always seen
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -70,6 +82,11 @@ class EscalationDetector:
         self._examples: np.ndarray | None = None
         self._labels: list[str] = []
         self._ordinary: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Embed the policy's examples now, so the first questions don't wait (or race)."""
+        self._load()
 
     def detect(self, question: Question) -> Detection | None:
         """A ``Detection`` when staff must answer, else None."""
@@ -89,19 +106,41 @@ class EscalationDetector:
         """The most sensitive-looking segment of ``text`` (whole or a sentence), with its scores."""
         return max(self._scores(segments_of(text)), key=self._rank)
 
+    def about_wording(self, text: str) -> bool:
+        """True when ``text`` asks about words or framing and describes no real situation."""
+        policy = self.policy
+        return any(p.search(text) for p in policy.wording_questions) and not any(
+            p.search(text) for p in policy.situations
+        )
+
     def _by_pattern(self, text: str) -> Detection | None:
+        # Read every sentence unless the message only asks about words; then skip the sentences
+        # that do (a situation anywhere in the message means the whole message is read).
+        if self.about_wording(text):
+            situation = "\n".join(s for s in _sentences(text) if not self.about_wording(s))
+        else:
+            situation = text
+        if not situation:
+            return None
         for category in self.policy.categories:
             for pattern in category.patterns:
-                match = pattern.search(text)
-                if match:
-                    return self._detection(category, f"matched the pattern {match.group(0)!r}")
+                match = search_bounded(pattern, situation)
+                if match is not None:
+                    return self._detection(category, f"matched the pattern {match!r}")
         return None
 
     def _by_similarity(self, text: str) -> Detection | None:
         best = self.score(text)
         if not self._escalates(best):
             return None
-        return self._detection(self.policy.category(best.category), _closeness(best))
+        category = self.policy.category(best.category)
+        if category.needs_situation and not self.in_situation(text):
+            return None
+        return self._detection(category, _closeness(best))
+
+    def in_situation(self, text: str) -> bool:
+        """True when ``text`` shows a real person or a live moment (the policy's situations)."""
+        return any(p.search(text) for p in self.policy.situations)
 
     def _by_thread(self, question: Question) -> Detection | None:
         text = question.text.strip()
@@ -131,9 +170,9 @@ class EscalationDetector:
         # already handled when that message was asked.
         for category in self.policy.categories:
             for pattern in category.patterns:
-                match = pattern.search(combined)
-                if match and not pattern.search(earlier):
-                    return category, match.group(0)
+                match = search_bounded(pattern, combined)
+                if match is not None and search_bounded(pattern, earlier) is None:
+                    return category, match
         return None
 
     def _scores(self, texts: list[str]) -> list[Score]:
@@ -159,26 +198,34 @@ class EscalationDetector:
     def _escalates(self, score: Score) -> bool:
         if score.similarity >= self.high:
             return True
+        if self.about_wording(score.text):
+            return False  # a question about words needs a near-identical example
         return score.similarity >= self.low and score.similarity - score.ordinary >= self.margin
 
     def _rank(self, score: Score) -> tuple[bool, float]:
         return (self._escalates(score), score.similarity - score.ordinary)
 
     def _load(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._examples is None:
-            texts, labels = [], []
-            for category in self.policy.categories:
-                texts.extend(category.examples)
-                labels.extend([category.name] * len(category.examples))
-            self._labels = labels
-            self._examples = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
-            ordinary = list(self.policy.ordinary_examples)
-            self._ordinary = (
-                np.asarray(self.embeddings.embed_documents(ordinary), dtype=np.float32)
-                if ordinary
-                else np.zeros((0, self._examples.shape[1]), dtype=np.float32)
-            )
-        return self._examples, self._ordinary
+        examples, ordinary = self._examples, self._ordinary
+        if examples is not None and ordinary is not None:
+            return examples, ordinary
+        with self._lock:  # two first questions at once must not both half-build the arrays
+            if self._examples is None or self._ordinary is None:
+                texts, labels = [], []
+                for category in self.policy.categories:
+                    texts.extend(category.examples)
+                    labels.extend([category.name] * len(category.examples))
+                vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+                ordinary_texts = list(self.policy.ordinary_examples)
+                anchors = (
+                    np.asarray(self.embeddings.embed_documents(ordinary_texts), dtype=np.float32)
+                    if ordinary_texts
+                    else np.zeros((0, vectors.shape[1]), dtype=np.float32)
+                )
+                self._labels = labels
+                self._ordinary = anchors
+                self._examples = vectors  # set last: its presence means everything is ready
+            return self._examples, self._ordinary
 
     @staticmethod
     def _detection(category: Category, reason: str) -> Detection:
@@ -202,6 +249,29 @@ def _previous_member_message(question: Question) -> str | None:
         if turn.author == "member" and text and text != current:
             return text
     return None
+
+
+def search_bounded(pattern: re.Pattern[str], text: str) -> str | None:
+    """The first match of ``pattern`` in ``text``, in linear time whatever the pattern.
+
+    Staff write patterns such as ``\\b(riot|mob)\\b.*\\b(now|tonight)\\b``, which backtrack
+    quadratically on a long message. Searching overlapping windows bounds the work per
+    character; a match shorter than ``WINDOW - STEP`` characters is always found.
+    """
+    if len(text) <= WINDOW:
+        match = pattern.search(text)
+        return match.group(0) if match else None
+    for start in range(0, len(text), STEP):
+        match = pattern.search(text, start, min(start + WINDOW, len(text)))
+        if match:
+            return match.group(0)
+        if start + WINDOW >= len(text):
+            break
+    return None
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in (p.strip() for p in _SENTENCES.split(text)) if s] or [text]
 
 
 def segments_of(text: str) -> list[str]:

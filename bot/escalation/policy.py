@@ -10,7 +10,14 @@ import yaml
 
 from bot.errors import ConfigError
 
-CATEGORY_KEYS = {"description", "holding_reply", "kind", "patterns", "examples"}
+CATEGORY_KEYS = {
+    "description",
+    "holding_reply",
+    "kind",
+    "patterns",
+    "examples",
+    "needs_situation",
+}
 KINDS = ("sensitive", "requested")
 
 
@@ -28,6 +35,9 @@ class Category:
     kind: str  # "sensitive" | "requested"
     patterns: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
+    # Escalate by similarity only when the message shows a real person or moment (the
+    # policy's ``situations``): a general question about the rules is not one person's case.
+    needs_situation: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,11 @@ class Policy:
     path: Path
     categories: tuple[Category, ...]
     ordinary_examples: tuple[str, ...]
+    # A sentence matching ``wording_questions`` asks about words, terms or framing; it is
+    # escalated only when it also matches ``situations`` (a real person or a live moment), or
+    # is all but identical to a category's example.
+    wording_questions: tuple[re.Pattern[str], ...] = ()
+    situations: tuple[re.Pattern[str], ...] = ()
 
     def category(self, name: str) -> Category:
         """The category called ``name``; ``KeyError`` if the policy has none."""
@@ -95,11 +110,12 @@ class _Reader:
 
     def policy(self, root: yaml.Node | None) -> Policy:
         top = self.mapping(root, "the policy file")
-        unknown = set(top) - {"categories", "ordinary_examples"}
+        allowed = {"categories", "ordinary_examples", "wording_questions", "situations"}
+        unknown = set(top) - allowed
         if unknown:
             key = sorted(unknown)[0]
             raise self.fail(
-                top[key][0], f"unknown key {key!r}; expected categories, ordinary_examples"
+                top[key][0], f"unknown key {key!r}; expected {', '.join(sorted(allowed))}"
             )
         if "categories" not in top:
             raise self.fail(root, "missing 'categories'")
@@ -114,7 +130,26 @@ class _Reader:
             ordinary = [
                 s for _, s in self.strings(top["ordinary_examples"][1], "ordinary_examples")
             ]
-        return Policy(self.path, tuple(categories), tuple(ordinary))
+        return Policy(
+            self.path,
+            tuple(categories),
+            tuple(ordinary),
+            wording_questions=self.patterns(top, "wording_questions"),
+            situations=self.patterns(top, "situations"),
+        )
+
+    def patterns(
+        self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str | None = None
+    ) -> tuple[re.Pattern[str], ...]:
+        if key not in fields:
+            return ()
+        compiled = []
+        for item, source in self.strings(fields[key][1], what or key, allow_empty=True):
+            try:
+                compiled.append(re.compile(source, re.IGNORECASE))
+            except re.error as exc:
+                raise self.fail(item, f"{what or key}: bad regular expression ({exc})") from None
+        return tuple(compiled)
 
     def category(self, name: str, key_node: yaml.Node, node: yaml.Node) -> Category:
         fields = self.mapping(node, f"category {name!r}")
@@ -133,20 +168,21 @@ class _Reader:
             kind = self.string(fields["kind"][1], f"{name}.kind")
             if kind not in KINDS:
                 raise self.fail(fields["kind"][1], f"{name}.kind must be sensitive or requested")
-        patterns = []
-        if "patterns" in fields:
-            for item, source in self.strings(fields["patterns"][1], f"{name}.patterns", True):
-                try:
-                    patterns.append(re.compile(source, re.IGNORECASE))
-                except re.error as exc:
-                    raise self.fail(
-                        item, f"{name}.patterns: bad regular expression ({exc})"
-                    ) from None
+        patterns = self.patterns(fields, "patterns", f"{name}.patterns")
         return Category(
             name=name,
             description=self.string(fields["description"][1], f"{name}.description"),
             holding_reply=self.string(fields["holding_reply"][1], f"{name}.holding_reply"),
             kind=kind,
-            patterns=tuple(patterns),
+            patterns=patterns,
             examples=tuple(s for _, s in self.strings(fields["examples"][1], f"{name}.examples")),
+            needs_situation=self.flag(fields, "needs_situation", name),
         )
+
+    def flag(self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, name: str) -> bool:
+        if key not in fields:
+            return False
+        value = self.string(fields[key][1], f"{name}.{key}").lower()
+        if value not in ("true", "false", "yes", "no"):
+            raise self.fail(fields[key][1], f"{name}.{key} must be true or false")
+        return value in ("true", "yes")

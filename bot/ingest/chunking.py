@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from bot.ingest.loaders import Section
+from bot.text import join_wrapped
 
 CHUNK_SIZE = 900
 CHUNK_OVERLAP = 120
@@ -23,10 +24,14 @@ class Chunk:
 
 
 _header_splitter = MarkdownHeaderTextSplitter(headers_to_split_on=_HEADERS, strip_headers=True)
+# Wrapped lines are joined first (``join_wrapped``), so every line is a whole paragraph, list
+# item or table row: splitting at line ends then never cuts a sentence, and an over-long
+# paragraph is cut after a sentence (the separator stays with the sentence it ends).
 _size_splitter = RecursiveCharacterTextSplitter(
     chunk_size=CHUNK_SIZE,
     chunk_overlap=CHUNK_OVERLAP,
     separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+    keep_separator="end",
 )
 
 
@@ -34,12 +39,13 @@ def chunk_sections(sections: tuple[Section, ...] | list[Section]) -> list[Chunk]
     """Chunks in document order, none empty, each at most about ``CHUNK_SIZE`` characters."""
     chunks: list[Chunk] = []
     for section in sections:
+        text = join_wrapped(section.text)
         if section.markdown:
-            for piece in _header_splitter.split_text(section.text):
+            for piece in _header_splitter.split_text(text):
                 locator = _locator(piece.metadata) or section.locator
                 chunks.extend(_sized(locator, piece.page_content))
         else:
-            chunks.extend(_sized(section.locator, section.text))
+            chunks.extend(_sized(section.locator, text))
     return chunks
 
 

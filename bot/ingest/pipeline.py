@@ -49,6 +49,7 @@ from bot.ingest.manifest import (
 )
 from bot.ingest.metadata import is_sidecar
 from bot.settings import Settings
+from bot.units import embed_units
 from bot.vectorstore import insecure_server_warning, open_client, open_collection, server_error
 
 log = logging.getLogger(__name__)
@@ -455,6 +456,12 @@ class _Run:
                     for d, m in zip(got["documents"], metas, strict=True)
                 ]
             )
+            # The units' vectors were made by the old model too.
+            units = embed_units(
+                [(d, m["locator"]) for d, m in zip(got["documents"], metas, strict=True)],
+                self.embedder,
+            )
+            metas = [{**m, **u} for m, u in zip(metas, units, strict=True)]
         target.upsert(
             ids=got["ids"], documents=got["documents"], metadatas=metas, embeddings=vectors
         )
@@ -535,6 +542,8 @@ class _Run:
         meta = item.document.meta
         root_id = hashlib.sha1(f"{item.file.key}\0{item.file.rel}".encode()).hexdigest()[:12]
         ids = [f"{root_id}-{item.digest[:12]}-{i}" for i in range(len(item.chunks))]
+        # Each chunk also stores its units' vectors, so answering needs no model call for them.
+        units = embed_units([(c.text, c.locator) for c in item.chunks], self.embedder)
         metadatas = [
             chunk_metadata(
                 source=item.file.rel,
@@ -549,6 +558,7 @@ class _Run:
                 chunk_index=i,
                 review_by=meta.review_by,
                 expires=meta.expires,
+                **units[i],
             )
             for i, chunk in enumerate(item.chunks)
         ]
