@@ -43,6 +43,14 @@ class IndexNotReady(LinesError):
     """There is no index to search yet; the message says to run ingest."""
 
 
+class _StaleView(Exception):
+    """The view no longer matches the index (an ingest changed it): reload and try again."""
+
+
+VIEW_ATTEMPTS = 5  # reloads of the view per question before giving up
+_CHANGING = "The index is being changed and could not be read consistently; ask again shortly."
+
+
 class BM25:
     """Okapi BM25 over the indexed chunks; exact names and acronyms (NRPF, EUSS) live here.
 
@@ -162,13 +170,30 @@ class ChromaRetriever:
 
         The question is searched with the acronyms it uses spelled out (and the other way
         round), as the documents themselves define them.
+
+        An ingest may change the index while we read it: when a chunk or the collection
+        vanishes, or the manifest changes under us, the view is reloaded and the question
+        asked again, so a member never sees an error or a wrong "no guidance" from a change.
         """
-        view = self._current_view()
+        view = None
+        for attempt in range(VIEW_ATTEMPTS):
+            try:
+                view = self._current_view(stale=view)
+                passages = self._retrieve_from(view, question)
+            except _StaleView as exc:
+                log.info("index changed while answering (%s); reloading", exc)
+                continue
+            if attempt == VIEW_ATTEMPTS - 1 or self._stamp() == view.stamp:
+                return passages
+        raise IndexNotReady(_CHANGING)
+
+    def _retrieve_from(self, view: _IndexView, question: Question) -> list[Passage]:
         query = search_text(question)
         expansions = _expansions(view, query)
         vector = self._query_vector(view, query, expansions)
         keyword_query = " ".join([query, *expansions])
-        result = view.collection.query(
+        result = _query(
+            view,
             query_embeddings=[vector],
             n_results=min(CANDIDATES, max(len(view.live_ids), 1)),
             include=["documents", "metadatas", "distances"],
@@ -236,7 +261,7 @@ class ChromaRetriever:
                 wanted.extend(i for i in ids if i not in have and i in view.live_ids)
         if not wanted:
             return passages
-        got = view.collection.get(ids=wanted, include=["documents", "metadatas", "embeddings"])
+        got = _get(view, wanted, ["documents", "metadatas", "embeddings"])
         siblings = [
             passage_from(chunk_id, text, meta, _cosine(vector, emb))
             for chunk_id, text, meta, emb in zip(
@@ -266,7 +291,7 @@ class ChromaRetriever:
         keyword = [(i, s) for i, s in view.bm25.top(query, CANDIDATES) if i in view.live_ids]
         missing = [i for i, _ in keyword if i not in hits]
         if missing:
-            got = view.collection.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+            got = _get(view, missing, ["documents", "metadatas", "embeddings"])
             for chunk_id, text, meta, emb in zip(
                 got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
             ):
@@ -304,7 +329,8 @@ class ChromaRetriever:
         return list(out.values())
 
     def _best_in(self, view: _IndexView, vector: list[float], source: str) -> Passage | None:
-        result = view.collection.query(
+        result = _query(
+            view,
             query_embeddings=[vector],
             n_results=1,
             where={"$and": [{"source": source}, {"status": "current"}]},
@@ -315,15 +341,32 @@ class ChromaRetriever:
                 return passage_from(chunk_id, text, meta, similarity)
         return None
 
-    def _current_view(self) -> _IndexView:
-        stamp = self._manifests.stamp()
+    def _current_view(self, stale: _IndexView | None = None) -> _IndexView:
+        """The view of the manifest's current state; ``stale`` is one found out of date."""
+        stamp = self._stamp()
         view = self._view
-        if view is not None and view.stamp == stamp:
+        if view is not None and view.stamp == stamp and view is not stale:
             return view
         with self._lock:
-            if self._view is None or self._view.stamp != stamp:
-                self._view = self._load_view(stamp)
-            return self._view
+            for _ in range(VIEW_ATTEMPTS):
+                view = self._view
+                if view is not None and view.stamp == stamp and view is not stale:
+                    return view
+                try:
+                    self._view = self._load_view(stamp)
+                    return self._view
+                except _StaleView as exc:  # changed while loading: read the manifest again
+                    log.info("index changed while loading the view (%s)", exc)
+                    stamp = self._stamp()
+        raise IndexNotReady(_CHANGING)
+
+    def _stamp(self) -> object:
+        try:
+            return self._manifests.stamp()
+        except Exception as exc:  # the Chroma server is down or refuses us: say so plainly
+            from bot.vectorstore import server_error
+
+            raise server_error(self.settings, exc) from exc
 
     def _acronyms(self, texts: Sequence[str]) -> tuple[dict[str, str], dict[str, Any]]:
         """The acronyms the live documents define, and a vector for each form of each."""
@@ -342,18 +385,27 @@ class ChromaRetriever:
         from bot.vectorstore import open_collection
 
         if stamp is None:
+            where = self.settings.chroma_url or self.settings.chroma_dir
             raise IndexNotReady(
-                f"No index at {self.settings.chroma_dir}: run `lines ingest` first "
+                f"No index at {where}: run `lines ingest` first "
                 "(or `make demo`), or set CHROMA_DIR to where the index lives."
             )
-        live = self._manifests.load().live_ids
-        if self._view is not None:
-            # Another process rewrote the index: drop Chroma's cached client so we read it afresh.
+        manifest = self._manifests.load()
+        live = manifest.live_ids
+        if self._view is not None and not self.settings.chroma_url:
+            # Another process rewrote the index: drop Chroma's cached client so we read it
+            # afresh. Views already handed out keep their own client and stay usable.
             SharedSystemClient.clear_system_cache()
-        collection = open_collection(self.settings, self.embeddings)
+        try:
+            collection = open_collection(
+                self.settings, self.embeddings, name=manifest.collection, create=False
+            )
+        except Exception as exc:
+            raise _StaleView(f"collection {manifest.collection}: {exc}") from exc
         bm25, acronyms, vectors, by_source = None, {}, {}, {}
         if self.use_bm25 and live:
-            got = collection.get(ids=sorted(live), include=["documents", "metadatas"])
+            view = _IndexView(stamp, collection, live, None)
+            got = _get(view, sorted(live), ["documents", "metadatas"])
             texts = [
                 keyword_text(d, m) for d, m in zip(got["documents"], got["metadatas"], strict=True)
             ]
@@ -380,6 +432,33 @@ def _expansions(view: _IndexView, query: str) -> list[str]:
     if not view.acronyms:
         return []
     return Vocabulary(acronyms=view.acronyms).expansions(query)
+
+
+def _query(view: _IndexView, **kwargs) -> dict:
+    """``collection.query`` on the view's collection; a vanished collection means a stale view."""
+    try:
+        result = view.collection.query(**kwargs)
+    except Exception as exc:
+        raise _StaleView(f"query failed: {type(exc).__name__}: {exc}") from exc
+    # A search index may still hold a chunk whose record was just deleted: it comes back
+    # without text or metadata. If the view lists it, the view is out of date.
+    for chunk_id, text, meta in zip(
+        result["ids"][0], result["documents"][0], result["metadatas"][0], strict=True
+    ):
+        if (text is None or meta is None) and chunk_id in view.live_ids:
+            raise _StaleView(f"listed chunk {chunk_id} vanished")
+    return result
+
+
+def _get(view: _IndexView, ids: list[str], include: list[str]) -> dict:
+    """``collection.get`` of chunks the view lists; any of them missing means a stale view."""
+    try:
+        got = view.collection.get(ids=ids, include=include)
+    except Exception as exc:
+        raise _StaleView(f"get failed: {type(exc).__name__}: {exc}") from exc
+    if len(got["ids"]) != len(set(ids)):
+        raise _StaleView(f"{len(set(ids)) - len(got['ids'])} listed chunks vanished")
+    return got
 
 
 def _query_hits(result: dict):

@@ -78,6 +78,11 @@ class Settings:
     max_question_chars: int = 4000  # longer messages get a polite request for a shorter one
     min_relevance: float = 0.35  # cosine similarity below which a passage is not "relevant"
 
+    # Ingestion limits and Chroma server credentials (issues 10 and 15)
+    max_file_mb: int = 50  # a bigger file is refused, alone, with a message
+    chroma_auth_token: str | None = None  # sent to a Chroma server behind a token-checking proxy
+    chroma_auth_header: str = "Authorization"  # Authorization (as Bearer) or X-Chroma-Token
+
     # Escalation queue and policy
     database_url: str | None = None  # default: sqlite file beside the Chroma folder
     policy_path: Path = Path("knowledge") / "policy" / "escalation.yaml"

@@ -10,6 +10,7 @@ langchain-chroma is not used: its ``Chroma`` wrapper opens collections with
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from typing import Any
@@ -24,7 +25,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings as LangChainEmbeddings
 
 from bot.embedding import build_embeddings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, LinesError
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -71,47 +72,141 @@ class LangChainEmbeddingFunction(EmbeddingFunction[Documents]):
         return LangChainEmbeddingFunction(build_embeddings(model), model)
 
 
-def open_client(settings: Settings) -> chromadb.ClientAPI:
-    """A Chroma client: ``HttpClient`` when ``CHROMA_URL`` is set, else ``PersistentClient``."""
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise SettingsError(
-                f"CHROMA_URL={settings.chroma_url!r} is not an http(s) URL such as http://127.0.0.1:8000"
-            )
-        port = url.port or (443 if url.scheme == "https" else 80)
-        try:
-            return chromadb.HttpClient(
-                host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
-            )
-        except ValueError:  # chromadb's "Could not connect to a Chroma server"
-            raise ConfigError(
-                f"CHROMA_URL={settings.chroma_url}: no Chroma server answers there. "
-                "Start one with `chroma run --path DIR --port PORT`, or unset CHROMA_URL to "
-                "use the on-disk index."
-            ) from None
+class ChromaUnavailable(LinesError):
+    """The Chroma server cannot be reached or refused us; the message says what to check."""
+
+
+AUTH_HEADERS = ("Authorization", "X-Chroma-Token")
+_warned_insecure: set[str] = set()
+
+
+def insecure_server_warning(settings: Settings) -> str | None:
+    """A warning when ``CHROMA_URL`` leaves this machine and no token is set, else None.
+
+    ``chroma run`` has no authentication of its own: off loopback it must sit behind a
+    token-checking proxy, and Lines must send the token.
+    """
+    if not settings.chroma_url or settings.chroma_auth_token:
+        return None
+    host = urlparse(settings.chroma_url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
     try:
-        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"CHROMA_DIR={settings.chroma_dir}: cannot create the index folder "
-            f"({exc.strerror}); set CHROMA_DIR (or --db) to a folder you can write."
-        ) from None
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return (
+        f"CHROMA_URL points at {host}, off this machine, and no CHROMA_AUTH_TOKEN is set: "
+        "anyone who can reach that server can read and change the index. Put the server "
+        "behind a token-checking proxy and set CHROMA_AUTH_TOKEN (see the README)."
+    )
+
+
+def open_client(settings: Settings) -> chromadb.ClientAPI:
+    """A Chroma client: ``HttpClient`` when ``CHROMA_URL`` is set, else ``PersistentClient``.
+
+    With ``CHROMA_AUTH_TOKEN`` every request carries the token, through chromadb's own token
+    auth provider, as ``Authorization: Bearer <token>`` or ``X-Chroma-Token: <token>``
+    (``CHROMA_AUTH_HEADER``). A server that cannot be reached or refuses us raises
+    ``ChromaUnavailable`` saying which.
+    """
+    if not settings.chroma_url:
+        try:
+            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"CHROMA_DIR={settings.chroma_dir}: cannot create the index folder "
+                f"({exc.strerror}); set CHROMA_DIR (or --db) to a folder you can write."
+            ) from None
+        return chromadb.PersistentClient(
+            path=str(settings.chroma_dir),
+            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+        )
+    url = urlparse(settings.chroma_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise SettingsError(
+            f"CHROMA_URL={settings.chroma_url!r} is not an http(s) URL such as http://127.0.0.1:8000"
+        )
+    warning = insecure_server_warning(settings)
+    if warning and settings.chroma_url not in _warned_insecure:
+        _warned_insecure.add(settings.chroma_url)
+        log.warning(warning)
+    auth: dict[str, Any] = {}
+    if settings.chroma_auth_token:
+        header = _auth_header(settings.chroma_auth_header)
+        auth = {
+            "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
+            "chroma_client_auth_credentials": settings.chroma_auth_token,
+            "chroma_auth_token_transport_header": header,
+        }
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False, **auth)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
+        )
+    except Exception as exc:
+        raise server_error(settings, exc) from None
+
+
+def server_error(settings: Settings, exc: Exception) -> ChromaUnavailable:
+    """``exc`` from the Chroma server, explained in terms a person can act on."""
+    text = " ".join(str(exc).split())[:200]
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    refused = status in (401, 403) or any(
+        word in text.lower() for word in ("401", "403", "unauthorized", "forbidden", "authoriz")
+    )
+    if refused:
+        hint = (
+            "check CHROMA_AUTH_TOKEN (and CHROMA_AUTH_HEADER)"
+            if settings.chroma_auth_token
+            else "set CHROMA_AUTH_TOKEN to the token the server's proxy expects"
+        )
+        return ChromaUnavailable(
+            f"the Chroma server at {settings.chroma_url} refused the request "
+            f"(not authorised: {text}); {hint}"
+        )
+    return ChromaUnavailable(
+        f"cannot use the Chroma server at {settings.chroma_url} ({type(exc).__name__}: {text}); "
+        "check that it is running and that CHROMA_URL is right"
+    )
+
+
+def _auth_header(name: str) -> str:
+    for allowed in AUTH_HEADERS:
+        if name.strip().lower() == allowed.lower():
+            return allowed
+    raise SettingsError(f"CHROMA_AUTH_HEADER={name!r} is not one of {', '.join(AUTH_HEADERS)}.")
+
+
+def live_collection_name(settings: Settings) -> str:
+    """The physical collection holding the live chunks, as the manifest names it."""
+    from bot.ingest.manifest import open_manifest_store
+
+    return open_manifest_store(settings).load().collection or settings.collection
 
 
 def open_collection(
     settings: Settings,
     embeddings: LangChainEmbeddings | None = None,
     client: chromadb.ClientAPI | None = None,
+    name: str | None = None,
+    create: bool = True,
 ):
-    """The project's collection, created on first use, always with our embedder and cosine space."""
+    """A collection (default: the live one the manifest names), created on first use unless
+    ``create`` is False (then a missing one raises chromadb's ``NotFoundError``).
+
+    Always opened with our embedder and cosine space, never Chroma's default model.
+    """
     embedder = embeddings if embeddings is not None else build_embeddings(settings.embedding_model)
     function = LangChainEmbeddingFunction(embedder, settings.embedding_model)
     client = client if client is not None else open_client(settings)
+    name = name or live_collection_name(settings)
+    if not create:
+        return client.get_collection(name=name, embedding_function=function)
     return client.get_or_create_collection(
-        name=settings.collection,
+        name=name,
         embedding_function=function,
         configuration={"hnsw": {"space": SPACE}},
     )

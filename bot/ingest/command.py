@@ -5,7 +5,10 @@
 Exit codes: 0 nothing failed, 1 some files failed (the rest were ingested and the failed
 files' previous versions stay indexed), 2 usage or configuration error.
 With ``--json`` the last line of stdout is one JSON object: added, updated, removed,
-unchanged, failed [{path, error}], chunks (total in the index), warnings.
+unchanged, failed [{path, error}], chunks (total in the index), warnings, skipped
+[{path, reason}], duplicates [{path, same_as}], orphan_sidecars, inferred
+[{path, fields: {key: {value, from}}}] and, with --dry-run, metadata (every file's values).
+A progress bar over reading and embedding is shown on a terminal, never with --json.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one ingest and report it; returns the exit code."""
-    from bot.ingest.pipeline import IngestError, ingest
+    from bot.errors import LinesError
+    from bot.ingest.pipeline import ingest
 
     started = time.perf_counter()
     try:
@@ -52,9 +56,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             args.source,
             rebuild=args.rebuild,
             dry_run=args.dry_run,
-            progress=_progress_bar(),
+            progress=None if args.json else _progress_bar(),
         )
-    except IngestError as exc:
+    except LinesError as exc:
         print(f"ingest: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     elapsed = time.perf_counter() - started
@@ -67,11 +71,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _progress_bar():
+    """A tqdm bar factory on a terminal (chunks, rate, ETA); None (silent) otherwise."""
     if not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    return lambda files: tqdm(files, desc="Reading", unit="file", file=sys.stderr, leave=False)
+    def bar(total: int, desc: str, unit: str):
+        return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
+
+    return bar
 
 
 def _print_summary(report, elapsed: float, dry_run: bool) -> None:
@@ -79,15 +87,34 @@ def _print_summary(report, elapsed: float, dry_run: bool) -> None:
     print(
         f"{verb}: {len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.removed)} removed, {len(report.unchanged)} unchanged, "
-        f"{len(report.failed)} failed. {report.chunks} chunks in the index ({elapsed:.1f}s)."
+        f"{len(report.failed)} failed, {len(report.skipped)} skipped, "
+        f"{len(report.duplicates)} duplicates. {report.chunks} chunks in the index "
+        f"({elapsed:.1f}s)."
     )
-    for label, paths in (
-        ("added", report.added),
-        ("updated", report.updated),
-        ("removed", report.removed),
-    ):
+    changes = [("removed", report.removed)]
+    if not dry_run:  # a dry run lists every file below, with its values
+        changes = [("added", report.added), ("updated", report.updated), *changes]
+    for label, paths in changes:
         for path in paths:
             print(f"  {label:9} {path}")
+    if dry_run:
+        for entry in report.metadata:
+            print(f"  {entry['path']} ({entry['change']})")
+            for key, field in entry["fields"].items():
+                value = field["value"]
+                shown = ", ".join(value) if isinstance(value, list) else value
+                print(f"      {key + ':':15} {shown!s:48} <- {field['from']}")
+    elif report.inferred:
+        print(f"  {len(report.inferred)} files had metadata inferred (see --dry-run for values).")
+    for item in report.skipped:
+        print(f"  skipped   {item['path']}: {item['reason']}")
+    for item in report.duplicates:
+        print(
+            f"  duplicate {item['path']}: same content as {item['same_as']}, indexed once as "
+            "that; delete the copy"
+        )
+    for path in report.orphan_sidecars:
+        print(f"  orphan    {path}: a sidecar whose document is gone; delete it or restore it")
     for failure in report.failed:
         print(f"  FAILED    {failure['path']}: {failure['error']}", file=sys.stderr)
     for warning in report.warnings:

@@ -1,31 +1,61 @@
 """Turning one file into a ``LoadedDocument``: its metadata and its text in citable sections.
 
-Supported: Markdown (``.md``, ``.markdown``) and plain text (``.txt``) with YAML front matter,
-PDF (one section per page) and Word ``.docx`` (one section per heading) with a sidecar.
-Every failure is a ``LoadError`` whose message is fit to show a maintainer: no tracebacks.
+Supported: Markdown (``.md``, ``.markdown``) and plain text (``.txt``), PDF (cited by page),
+Word ``.docx`` (by heading), PowerPoint ``.pptx`` (by slide, speaker notes included) and
+HTML (``.html``, ``.htm``, by heading). Metadata is optional (see ``bot.ingest.metadata``).
+
+Work per file is bounded: a size limit (``MAX_FILE_MB``), a cap on extracted text, YAML
+without aliases, Office XML refused when it declares entities, and any exception while
+reading one file becomes that file's ``LoadError`` (a one-line reason, no traceback).
 """
 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import logging
-import zipfile
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.ingest.metadata import (
     DocumentMeta,
+    Hints,
     MetadataError,
-    parse_meta,
+    is_sidecar,
     read_sidecar,
-    sidecar_path,
+    resolve_meta,
     split_front_matter,
 )
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
-SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx")
+HTML_SUFFIXES = (".html", ".htm")
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".pptx", *HTML_SUFFIXES)
+DEFAULT_MAX_FILE_MB = 50
+# About 2,500 pages of prose: far beyond any guidance document, small enough to embed.
+MAX_TEXT_CHARS = 5_000_000
+
+# Why a file we do not read is skipped, and what to do about it.
+_SKIP_REASONS = {
+    ".doc": "old Word format (.doc): open it in Word or LibreOffice and save it as .docx",
+    ".rtf": "Rich Text (.rtf): save it as .docx or .txt",
+    ".odt": "OpenDocument text (.odt): save it as .docx",
+    ".ppt": "old PowerPoint format (.ppt): save it as .pptx",
+    ".odp": "OpenDocument slides (.odp): save them as .pptx",
+    ".pages": "Apple Pages: export it as .docx or PDF",
+    ".key": "Apple Keynote: export it as .pptx or PDF",
+    ".xls": "spreadsheets are not read",
+    ".xlsx": "spreadsheets are not read",
+    ".csv": "spreadsheets are not read",
+    ".yaml": "YAML is not a document (metadata goes in a sidecar named <document>.meta.yaml)",
+    ".yml": "YAML is not a document (metadata goes in a sidecar named <document>.meta.yaml)",
+    ".json": "JSON is not a document",
+    ".zip": "archives are not opened: unpack it into the folder",
+}
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".bmp", ".webp", ".heic")
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
 class LoadError(Exception):
@@ -34,7 +64,7 @@ class LoadError(Exception):
 
 @dataclass(frozen=True)
 class Section:
-    """A stretch of a document with its place: a heading, or ``page N``.
+    """A stretch of a document with its place: a heading, ``page N`` or ``slide N``.
 
     ``markdown`` sections are split further along their own headings by the chunker.
     """
@@ -48,6 +78,16 @@ class Section:
 class LoadedDocument:
     meta: DocumentMeta
     sections: tuple[Section, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a format reader found: the text in sections, and what the file says about itself."""
+
+    sections: tuple[Section, ...]
+    hints: Hints = field(default_factory=Hints)
+    front: dict | None = None
 
 
 def is_document(path: Path) -> bool:
@@ -55,27 +95,100 @@ def is_document(path: Path) -> bool:
     return (
         path.is_file()
         and path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not is_sidecar(path)
         and not any(part.startswith(".") for part in path.parts)
     )
 
 
-def load(path: Path) -> LoadedDocument:
-    """Read ``path`` into metadata and sections, or raise ``LoadError``."""
+def skip_reason(path: Path) -> str:
+    """Why ``path`` (not a supported document, not a sidecar) is not read."""
     suffix = path.suffix.lower()
+    if path.name.startswith("~$"):
+        return "an Office lock file (the document is open somewhere); it is not a document"
+    if suffix in _SKIP_REASONS:
+        return _SKIP_REASONS[suffix]
+    if suffix in _IMAGE_SUFFIXES:
+        return "images are not read (no text recognition); add the text as a document"
+    shown = suffix or "no extension"
+    return f"unsupported file type ({shown}); supported: {', '.join(SUPPORTED_SUFFIXES)}"
+
+
+def load(
+    path: Path, root: Path | None = None, *, max_file_mb: int = DEFAULT_MAX_FILE_MB
+) -> LoadedDocument:
+    """Read ``path`` into metadata and sections, or raise ``LoadError`` with a one-line reason.
+
+    ``root`` is the source folder (folder names there decide the kind). Whatever goes wrong
+    inside a reader, including errors from the libraries, comes out as ``LoadError``.
+    """
+    root = root if root is not None else path.parent
     try:
-        if path.stat().st_size == 0:
-            raise LoadError("the file is empty")
-        if suffix in TEXT_SUFFIXES:
-            return _load_text(path)
-        if suffix == ".pdf":
-            return _load_pdf(path)
-        if suffix == ".docx":
-            return _load_docx(path)
+        return _load(path, root, max_file_mb)
+    except LoadError:
+        raise
     except MetadataError as exc:
         raise LoadError(f"bad metadata: {exc}") from None
     except OSError as exc:
         raise LoadError(f"cannot read the file: {exc.strerror or exc}") from None
-    raise LoadError(f"unsupported file type {suffix!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    except MemoryError:
+        raise LoadError("the file is too large to read into memory") from None
+    except RecursionError:
+        raise LoadError("the file is nested too deeply to read (malformed or hostile)") from None
+    except Exception as exc:
+        raise LoadError(f"cannot be read ({type(exc).__name__}: {_short(exc)})") from None
+
+
+def _load(path: Path, root: Path, max_file_mb: int) -> LoadedDocument:
+    suffix = path.suffix.lower()
+    size = path.stat().st_size
+    if size == 0:
+        raise LoadError("the file is empty")
+    if size > max_file_mb * 1024 * 1024:
+        raise LoadError(
+            f"the file is {size / 1024 / 1024:.0f} MB, over the {max_file_mb} MB limit "
+            "(MAX_FILE_MB); split it or raise the limit"
+        )
+    sidecar = read_sidecar(path)
+    if suffix in TEXT_SUFFIXES:
+        extracted = _read_text(path)
+    elif suffix == ".pdf":
+        extracted = _read_pdf(path)
+    elif suffix == ".docx":
+        from bot.ingest.office import read_docx
+
+        extracted = read_docx(path, max_file_mb)
+    elif suffix == ".pptx":
+        from bot.ingest.office import read_pptx
+
+        extracted = read_pptx(path, max_file_mb)
+    elif suffix in HTML_SUFFIXES:
+        from bot.ingest.webpage import read_html
+
+        extracted = read_html(decode_text(path.read_bytes()))
+    else:
+        raise LoadError(skip_reason(path))
+    text_chars = sum(len(s.text) for s in extracted.sections)
+    if text_chars > MAX_TEXT_CHARS:
+        raise LoadError(
+            f"the document holds {text_chars:,} characters of text, over the "
+            f"{MAX_TEXT_CHARS:,} limit; split it into smaller documents"
+        )
+    if not any(s.text.strip() for s in extracted.sections):
+        raise LoadError(_no_text_reason(suffix))
+    resolved = resolve_meta(
+        path, root, front=extracted.front, sidecar=sidecar, hints=extracted.hints
+    )
+    return LoadedDocument(resolved.meta, extracted.sections, resolved.warnings)
+
+
+def _no_text_reason(suffix: str) -> str:
+    if suffix == ".pdf":
+        return "no text could be extracted (a scanned image? run OCR first)"
+    if suffix == ".docx":
+        return "the Word file has no text"
+    if suffix == ".pptx":
+        return "the slides have no text"
+    return "the document has no text"
 
 
 def decode_text(raw: bytes) -> str:
@@ -104,37 +217,23 @@ def decode_text(raw: bytes) -> str:
     return str(best)
 
 
-def _load_text(path: Path) -> LoadedDocument:
+def _read_text(path: Path) -> Extracted:
     text = decode_text(path.read_bytes())
+    if len(text) > MAX_TEXT_CHARS:
+        raise LoadError(
+            f"the document holds {len(text):,} characters of text, over the "
+            f"{MAX_TEXT_CHARS:,} limit; split it into smaller documents"
+        )
     front, body = split_front_matter(text)
-    if front is None:
-        front = read_sidecar(path)
-    if front is None:
-        raise LoadError(
-            "no metadata: start the file with YAML front matter (title, kind, date, status) "
-            f"or add {sidecar_path(path).name}"
-        )
-    if not body.strip():
-        raise LoadError("the document has metadata but no text")
-    meta = parse_meta(front, fallback_title=path.stem)
-    return LoadedDocument(meta, (Section(locator="", text=body, markdown=True),))
+    heading = _MD_HEADING.search(body)
+    hints = Hints(heading=heading.group(1).strip() if heading else "")
+    return Extracted((Section(locator="", text=body, markdown=True),), hints, front)
 
 
-def _meta_from_sidecar(path: Path) -> DocumentMeta:
-    data = read_sidecar(path)
-    if data is None:
-        raise LoadError(
-            f"no metadata: add {sidecar_path(path).name} beside it "
-            "with title, kind, date and status"
-        )
-    return parse_meta(data, fallback_title=path.stem)
-
-
-def _load_pdf(path: Path) -> LoadedDocument:
+def _read_pdf(path: Path) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
 
-    meta = _meta_from_sidecar(path)
     try:
         reader = PdfReader(path)
         if reader.is_encrypted:
@@ -151,10 +250,18 @@ def _load_pdf(path: Path) -> LoadedDocument:
                     "the PDF is password-protected; save an unencrypted copy and re-run"
                 )
         sections = []
+        total = 0
         for number, page in enumerate(reader.pages, start=1):
             text = page.extract_text() or ""
+            total += len(text)
+            if total > MAX_TEXT_CHARS:
+                raise LoadError(
+                    f"the PDF holds more than {MAX_TEXT_CHARS:,} characters of text; "
+                    "split it into smaller documents"
+                )
             if text.strip():
                 sections.append(Section(locator=f"page {number}", text=text))
+        hints = _pdf_hints(reader)
     except FileNotDecryptedError:
         raise LoadError(
             "the PDF is password-protected; save an unencrypted copy and re-run"
@@ -162,42 +269,36 @@ def _load_pdf(path: Path) -> LoadedDocument:
     except DependencyError as exc:
         raise LoadError(f"the PDF needs a library that is not installed: {exc}") from None
     except (PdfReadError, PdfStreamError) as exc:
-        raise LoadError(f"the PDF is corrupt or truncated: {exc}") from None
+        raise LoadError(f"the PDF is corrupt or truncated: {_short(exc)}") from None
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         # pypdf surfaces some malformed structures as plain Python errors.
         raise LoadError(f"the PDF is malformed and cannot be read ({type(exc).__name__})") from None
-    if not sections:
-        raise LoadError("no text could be extracted (a scanned image? run OCR first)")
-    return LoadedDocument(meta, tuple(sections))
+    return Extracted(tuple(sections), hints)
 
 
-def _load_docx(path: Path) -> LoadedDocument:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
-    meta = _meta_from_sidecar(path)
+def _pdf_hints(reader) -> Hints:
     try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise LoadError(f"the Word file is corrupt or not a .docx ({type(exc).__name__})") from None
-    sections: list[Section] = []
-    heading, parts = "", []
+        info = reader.metadata
+    except Exception:
+        return Hints()
+    if info is None:
+        return Hints()
+    title = str(info.title or "") if _safe(lambda: info.title) else ""
+    date = None
+    for getter in (lambda: info.modification_date, lambda: info.creation_date):
+        value = _safe(getter)
+        if isinstance(value, dt.datetime):
+            date = value.date()
+            break
+    return Hints(title=title, date=date)
 
-    def flush() -> None:
-        text = "\n\n".join(parts).strip()
-        if text:
-            sections.append(Section(locator=heading, text=text))
 
-    for paragraph in document.paragraphs:
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        text = paragraph.text.strip()
-        if style.startswith("Heading") or style == "Title":
-            flush()
-            heading, parts = text, []
-        elif text:
-            bullet = "- " if "List" in style else ""
-            parts.append(bullet + text)
-    flush()
-    if not sections:
-        raise LoadError("the Word file has no text")
-    return LoadedDocument(meta, tuple(sections))
+def _safe(getter):
+    try:
+        return getter()
+    except Exception:
+        return None
+
+
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from bot.ingest.loaders import LoadError, is_document, load
@@ -82,28 +84,86 @@ def test_bad_files_raise_a_clear_reason(tmp_path, name, content, reason):
         load(path)
 
 
-def test_missing_metadata_names_the_fix(tmp_path):
-    path = tmp_path / "notes.md"
-    path.write_text("## Heading\n\nText without front matter.\n")
-    with pytest.raises(LoadError, match="front matter"):
+def test_a_document_without_metadata_gets_every_value_inferred(tmp_path):
+    path = tmp_path / "lines to take" / "2025-03-10-hotels-update.md"
+    path.parent.mkdir()
+    path.write_text("Intro line.\n\n## Our lines\n\nEveryone needs a safe home.\n")
+    meta = load(path, tmp_path).meta
+    assert (meta.title, meta.kind, meta.date, meta.status) == (
+        "Our lines",
+        "line",
+        "2025-03-10",
+        "current",
+    )
+    assert meta.inferred == {
+        "title": "first heading",
+        "kind": "folder",
+        "date": "file name",
+        "status": "default",
+    }
+
+
+def test_title_falls_back_to_a_readable_file_name_and_date_to_the_file_time(tmp_path):
+    path = tmp_path / "talking_about-detention (copy).txt"
+    path.write_text("Plain text with no heading at all.\n")
+    os.utime(path, (1_700_000_000, 1_700_000_000))  # 14 November 2023
+    meta = load(path, tmp_path).meta
+    assert meta.title == "Talking about detention"
+    assert (meta.kind, meta.date) == ("guidance", "2023-11-14")
+    assert meta.inferred["date"] == "modification time"
+
+
+def test_explicit_metadata_wins_and_keys_and_values_ignore_case(tmp_path):
+    path = tmp_path / "training" / "2024-01-01-x.md"
+    path.parent.mkdir()
+    path.write_text(
+        "---\nTitle: Given\nKIND: Lines\nDate: 23/11/2025\nStatus: Current\n---\n# Heading\n\nText.\n"
+    )
+    meta = load(path, tmp_path).meta
+    assert (meta.title, meta.kind, meta.date, meta.status) == (
+        "Given",
+        "line",
+        "2025-11-23",
+        "current",
+    )
+    assert meta.inferred == {}
+
+
+def test_unknown_keys_and_unreadable_values_warn_instead_of_refusing(tmp_path):
+    path = tmp_path / "guidance" / "doc.md"
+    path.parent.mkdir()
+    path.write_text("---\nkind: briefing\ndate: last week\nauthor: Sam\n---\nBody text.\n")
+    document = load(path, tmp_path)
+    assert (document.meta.kind, document.meta.title) == ("guidance", "Doc")
+    warnings = " | ".join(document.warnings)
+    assert "'briefing'" in warnings and "'last week'" in warnings and "'author'" in warnings
+
+
+def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_text("---\nstatus: superseded\nreview_by: someday\n---\nBody text.\n")
+    with pytest.raises(LoadError) as caught:
         load(path)
-    pdf = tmp_path / "x.pdf"
-    pdf.write_bytes(pdf_bytes(["Text"]))
-    with pytest.raises(LoadError, match=r"x\.pdf\.meta\.yaml"):
-        load(pdf)
+    assert "superseded_by" in str(caught.value) and "'review_by'" in str(caught.value)
+
+
+def test_review_dates_are_stored_as_iso(tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_text("---\nvalid_until: 01/03/2026\nexpires: 2026-06-01\n---\nBody text.\n")
+    meta = load(path).meta
+    assert (meta.review_by, meta.expires) == ("2026-03-01", "2026-06-01")
+    assert load(path).meta.inferred.keys() == {"title", "kind", "date", "status"}
 
 
 @pytest.mark.parametrize(
     ("front", "reason"),
     [
-        ("kind: memo\ndate: 2025-01-01\ntitle: T", "'kind' must be one of"),
-        ("kind: line\ndate: last week\ntitle: T", "ISO date"),
-        ("kind: line\ndate: 2025-01-01\nstatus: superseded\ntitle: T", "superseded_by"),
-        ("kind: line\ndate: 2025-01-01\nowner: Sam\ntitle: T", "unknown metadata key"),
+        ("kind: line\nstatus: superseded\ntitle: T", "superseded_by"),
         ("kind: [line\ndate: 2025-01-01", "not valid YAML"),
+        ("- just\n- a list", "mapping"),
     ],
 )
-def test_invalid_metadata_says_which_key(tmp_path, front, reason):
+def test_metadata_that_cannot_be_right_is_refused(tmp_path, front, reason):
     path = tmp_path / "doc.md"
     path.write_text(f"---\n{front}\n---\nBody text.\n")
     with pytest.raises(LoadError, match=reason):

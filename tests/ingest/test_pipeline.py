@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.answer import Question
@@ -154,3 +156,17 @@ def test_superseded_without_its_replacement_is_warned(tmp_path, embeddings):
     knowledge = write_corpus(tmp_path / "k", corpus)
     report = ingest(make_settings(tmp_path, knowledge), embeddings=embeddings)
     assert any("lines/2025-03-crossings.md" in w for w in report.warnings)
+
+
+def test_an_index_from_before_version_2_is_taken_over_without_re_embedding(corpus, embeddings):
+    knowledge, settings = corpus
+    ingest(settings, embeddings=embeddings)
+    path = manifest_path(settings)
+    data = json.loads(path.read_text())
+    # Version 1 named source folders by absolute path and had no collection name.
+    old = {"version": 1, "embedding_model": data["embedding_model"]}
+    old["sources"] = {str(knowledge.resolve()): data["sources"]["knowledge"]}
+    path.write_text(json.dumps(old))
+    report = ingest(settings, embeddings=embeddings)
+    assert sorted(report.unchanged) == sorted(TINY_CORPUS)
+    assert report.added == report.removed == []
