@@ -152,6 +152,8 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
 
 def server_error(settings: Settings, exc: Exception) -> ChromaUnavailable:
     """``exc`` from the Chroma server, explained in terms a person can act on."""
+    if isinstance(exc, ChromaUnavailable):
+        return exc  # already explained where it happened
     text = " ".join(str(exc).split())[:200]
     status = getattr(getattr(exc, "response", None), "status_code", None)
     refused = status in (401, 403) or any(
@@ -168,8 +170,9 @@ def server_error(settings: Settings, exc: Exception) -> ChromaUnavailable:
             f"(not authorised: {text}); {hint}"
         )
     return ChromaUnavailable(
-        f"cannot use the Chroma server at {settings.chroma_url} ({type(exc).__name__}: {text}); "
-        "check that it is running and that CHROMA_URL is right"
+        f"CHROMA_URL={settings.chroma_url}: no Chroma server answers there ({text}). Start one "
+        "with `chroma run --path DIR --port PORT` (see the README on running it safely), or "
+        "unset CHROMA_URL to use the on-disk index."
     )
 
 

@@ -94,7 +94,12 @@ def test_a_good_setup_passes_every_check_and_changes_nothing(
     assert checks["Chroma server"].startswith("- ")
     assert "sha256 " + MODEL_SHA256[:12] in checks["embedding model"]
     assert f"{sum(1 for _ in TINY_CORPUS)} files" in checks["index"]
-    assert "at revision 0001 (latest), writable" in checks["queue"]
+    from alembic.script import ScriptDirectory
+
+    from bot.escalation.store import MIGRATIONS
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert f"at revision {head} (latest), writable" in checks["queue"]
     assert "6 categories" in checks["policy"]
     assert "accepted for @lines in Test" in checks["Slack bot token"]
     assert "Message Content intent on" in checks["Discord"]
