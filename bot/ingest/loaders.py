@@ -91,13 +91,12 @@ class Extracted:
 
 
 def is_document(path: Path) -> bool:
-    """True for files ingestion reads (not sidecars, hidden files or other formats)."""
-    return (
-        path.is_file()
-        and path.suffix.lower() in SUPPORTED_SUFFIXES
-        and not is_sidecar(path)
-        and not any(part.startswith(".") for part in path.parts)
-    )
+    """True for files ingestion reads (not sidecars or other formats).
+
+    Hidden files and folders are left out by the folder walk, relative to the source folder:
+    a source folder that itself lives under a hidden folder (``~/.local/share/...``) is read.
+    """
+    return path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not is_sidecar(path)
 
 
 def skip_reason(path: Path) -> str:

@@ -133,3 +133,18 @@ def test_a_deleted_copy_of_an_indexed_file_is_not_a_new_source(tmp_path, embeddi
     report = ingest(settings, embeddings=embeddings)
     assert report.unchanged == ["card.txt"] and report.added == []
     assert report.duplicates == [{"path": "a copy.txt", "same_as": "card.txt"}]
+
+
+def test_a_source_folder_under_a_hidden_folder_is_read_but_hidden_files_in_it_are_not(
+    tmp_path, embeddings
+):
+    from bot.ingest.pipeline import ingest
+    from tests.conftest import make_settings
+
+    knowledge = tmp_path / ".local" / "share" / "lines" / "knowledge"
+    (knowledge / ".drafts").mkdir(parents=True)
+    (knowledge / "guide.md").write_text("# Guide\n\nSay people, not numbers.\n", encoding="utf-8")
+    (knowledge / ".notes.md").write_text("# Private\n\nNot for the index.\n", encoding="utf-8")
+    (knowledge / ".drafts" / "draft.md").write_text("# Draft\n\nNot yet.\n", encoding="utf-8")
+    report = ingest(make_settings(tmp_path, knowledge), embeddings=embeddings)
+    assert report.added == ["guide.md"] and not report.failed
