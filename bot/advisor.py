@@ -138,9 +138,12 @@ class Advisor:
         if reply is None or not reply.citations:
             reason = "No passage in the knowledge base was relevant enough to answer."
             item_id = self._open(question, "no_guidance", None, reason, passages)
+            text = NO_GUIDANCE_TEXT
+            if reply is not None and reply.text:  # a note with nothing to cite: an expired line
+                text += "\n\n" + reply.text
             return Answer(
                 question=question.text,
-                text=NO_GUIDANCE_TEXT,
+                text=text,
                 escalation=Escalation(kind="no_guidance", reason=reason, id=item_id),
             )
         return Answer(question=question.text, text=reply.text, citations=reply.citations)

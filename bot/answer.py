@@ -65,6 +65,11 @@ class Passage:
     replaces: str = ""  # title of a superseded document that matched and this one replaces
     unit_vectors: str = field(default="", repr=False)  # stored at ingest (``bot.units``)
     units_version: int = 0
+    # Lines to take over time (``bot.lifecycle``): ISO dates, "" when the document has none.
+    review_by: str = ""  # due for review from this date (a line's default included)
+    expires: str = ""  # never cited from this date
+    expired_match: str = ""  # title of an expired document that matched best (never cited)...
+    expired_on: str = ""  # ...and the date it expired, so the answer can say so
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class Citation:
     date: str = ""
     status: str = "current"
     superseded_by: str | None = None
+    chunk_id: str = ""  # the indexed chunk quoted, so a later correction knows what was cited
 
     @classmethod
     def from_passage(cls, number: int, passage: Passage, quote: str | None = None) -> Citation:
@@ -94,6 +100,7 @@ class Citation:
             date=passage.date,
             status=passage.status,
             superseded_by=passage.superseded_by,
+            chunk_id=passage.chunk_id,
         )
 
 

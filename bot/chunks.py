@@ -59,6 +59,8 @@ def passage_from(chunk_id: str, text: str, meta: Mapping[str, Any], score: float
         score=float(score),
         unit_vectors=str(meta.get("unit_vectors") or ""),
         units_version=int(meta.get("units_version") or 0),
+        review_by=str(meta.get("review_by") or ""),
+        expires=str(meta.get("expires") or ""),
     )
 
 

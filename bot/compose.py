@@ -26,6 +26,7 @@ from langchain_core.embeddings import Embeddings
 
 from bot.answer import Citation, Passage, Question, Reply
 from bot.glossary import Vocabulary
+from bot.lifecycle import EXPIRED, answer_notes, today
 from bot.text import QUESTION_WORDS, is_whole_sentence, search_text, terms, tokenize
 from bot.units import Unit, stored_unit_vectors, units_of
 
@@ -125,6 +126,10 @@ class ExtractiveComposer:
         """Bullets of whole units with [n] markers, or None when nothing answers the question."""
         if not passages:
             return None
+        if all(p.status == EXPIRED for p in passages):
+            # Only an expired document matched: nothing to cite, but the member hears why.
+            notes = answer_notes((), passages, today())
+            return Reply(text="\n".join(notes), citations=()) if notes else None
         scored = self._score(question, passages)
         choices = self._choose(question, scored, passages)
         if not choices:
@@ -375,11 +380,7 @@ def _render(choices: list[_Choice], passages: Sequence[Passage]) -> Reply:
         for rank, number in sorted(numbers.items(), key=lambda kv: kv[1])
     )
     text = "\n".join(lines)
-    notes = [
-        f"Note: {passages[rank].replaces} has been superseded; this uses its replacement [{n}]."
-        for rank, n in numbers.items()
-        if passages[rank].replaces
-    ]
+    notes = answer_notes(((n, passages[rank]) for rank, n in numbers.items()), passages, today())
     if notes:
         text += "\n\n" + "\n".join(notes)
     return Reply(text=text, citations=citations)

@@ -5,6 +5,9 @@ Guarantees, whatever the index holds:
   a file that a later ingest removed or changed (the manifest is re-read when it changes);
 - superseded documents are never returned; when one matches, the best passage of its
   replacement is returned instead, marked with ``replaces``;
+- documents past their ``expires`` date (judged when the question is asked) are never cited;
+  when one was the best match the answer is told so (``bot.lifecycle``), and each passage
+  carries its effective review date;
 - passages below the relevance floor are dropped: no passage means "no guidance".
 """
 
@@ -25,6 +28,7 @@ from bot.chunks import keyword_text, passage_from
 from bot.errors import LinesError
 from bot.glossary import Vocabulary, find_acronyms
 from bot.ingest.manifest import open_manifest_store
+from bot.lifecycle import EXPIRED, expired, review_date, today
 from bot.settings import Settings
 from bot.text import QUESTION_WORDS, search_text, terms
 
@@ -207,9 +211,12 @@ class ChromaRetriever:
         passages = [p for p in ranked if self._relevant(view, query, expansions, p)]
         if not passages:
             return []
-        passages = self._replace_superseded(view, vector, passages)
+        passages = _drop_expired(self._replace_superseded(view, vector, passages))
+        if not passages or passages[0].status == EXPIRED:
+            return passages  # only an expired document matched: the answer says so, cites nothing
         # Limit the output, not the input: the composer picks the units worth showing.
-        return self._with_siblings(view, vector, passages[: self.top_k])
+        passages = self._with_siblings(view, vector, passages[: self.top_k])
+        return [self._dated(p) for p in passages]
 
     def ensure_ready(self) -> None:
         """Raise ``IndexNotReady`` (saying what to run) when there is no index to search.
@@ -328,6 +335,13 @@ class ChromaRetriever:
             )
         return list(out.values())
 
+    def _dated(self, passage: Passage) -> Passage:
+        """The passage with its effective review date (a line's default included)."""
+        due = review_date(
+            passage.kind, passage.date, passage.review_by, self.settings.line_review_months
+        )
+        return passage if due == passage.review_by else _with(passage, review_by=due)
+
     def _best_in(self, view: _IndexView, vector: list[float], source: str) -> Passage | None:
         result = _query(
             view,
@@ -414,6 +428,23 @@ class ChromaRetriever:
             by_source = _by_source(got["ids"], got["metadatas"])
         log.info("loaded index view: %d live chunks", len(live))
         return _IndexView(stamp, collection, live, bm25, acronyms, vectors, by_source)
+
+
+def _drop_expired(passages: list[Passage]) -> list[Passage]:
+    """The passages without those of documents past their expiry date (judged today).
+
+    When the best match was expired, the new best passage carries its title and date, so the
+    answer can say it is no longer used; when nothing else is left, the expired best match
+    comes back alone, marked ``status="expired"``, for the answerer to say so and cite nothing.
+    """
+    on = today()
+    kept = [p for p in passages if not expired(p, on)]
+    if not passages or not expired(passages[0], on):
+        return kept
+    best = passages[0]
+    if kept:
+        return [_with(kept[0], expired_match=best.title, expired_on=best.expires), *kept[1:]]
+    return [_with(best, status=EXPIRED, expired_match=best.title, expired_on=best.expires)]
 
 
 def _by_source(ids: Sequence[str], metadatas: Sequence[dict]) -> dict[str, list[str]]:

@@ -93,6 +93,10 @@ class Settings:
     queue_retention_days: int = 0  # > 0: resolved items older than this are purged daily
     staff_desk_poll_seconds: float = 2.0  # how often a running bot looks for answers to deliver
 
+    # Lines to take over time (bot/lifecycle.py, bot/escalation/corrections.py, issue 14)
+    line_review_months: int = 6  # a line to take without review_by is due this long after its date
+    correction_days: int = 30  # answers this recent get a note when a document they cited changes
+
     # Generated answers (optional)
     llm_provider: str = "none"
     llm_model: str | None = None

@@ -4,7 +4,9 @@ The model sees the numbered passages inside a clearly marked data block (never a
 instructions), the thread so far and the question. Its reply is accepted only if it cites
 at least one passage and every ``[n]`` names a passage it was given; otherwise, and on any
 timeout, rate limit or provider error, the offline composer answers instead and the reason
-is logged. A reply of ``NO_GUIDANCE`` means the passages do not cover the question.
+is logged. A reply of ``NO_GUIDANCE`` means the passages do not cover the question. An
+accepted reply carries the same notes as the offline answer (a superseded document replaced,
+a cited line due for review, an expired best match), added after the model's text.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from bot.advisor import Answerer
 from bot.answer import Citation, Passage, Question, Reply
+from bot.lifecycle import EXPIRED, answer_notes, today
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,6 +91,17 @@ def check_and_renumber(text: str, passages: Sequence[Passage]) -> Reply:
     return Reply(text=renumbered.strip(), citations=citations)
 
 
+def with_notes(reply: Reply, passages: Sequence[Passage]) -> Reply:
+    """``reply`` with the notes the offline answer would carry (superseded, due for review,
+    expired best match: ``bot.lifecycle.answer_notes``) after the model's text."""
+    by_id = {p.chunk_id: p for p in passages}
+    cited = [(c.number, by_id[c.chunk_id]) for c in reply.citations if c.chunk_id in by_id]
+    notes = answer_notes(cited, passages, today())
+    if not notes:
+        return reply
+    return Reply(text=reply.text + "\n\n" + "\n".join(notes), citations=reply.citations)
+
+
 class GroundedAnswerer:
     """Implements ``bot.advisor.Answerer`` with a chat model and a checked fallback."""
 
@@ -99,6 +113,8 @@ class GroundedAnswerer:
         """The model's checked reply, None for "no guidance", or the offline answer on failure."""
         if not passages:
             return None
+        if all(p.status == EXPIRED for p in passages):
+            return self.fallback.answer(question, passages)  # nothing citable: it says why
         try:
             result = self.model.invoke(build_prompt(question, passages))
         except Exception as exc:  # timeouts, 429s, 5xx, network: the member still gets an answer
@@ -110,7 +126,7 @@ class GroundedAnswerer:
         if text.strip().upper().startswith(NO_GUIDANCE):
             return None
         try:
-            return check_and_renumber(text, passages)
+            return with_notes(check_and_renumber(text, passages), passages)
         except CitationError as exc:
             log.warning("LLM answer rejected (%s); using the offline answer", exc)
             return self.fallback.answer(question, passages)

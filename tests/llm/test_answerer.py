@@ -182,8 +182,54 @@ def test_end_to_end_through_the_factory(server, lines_settings, embeddings):
     answer = build_advisor(settings, embeddings=embeddings).ask(
         Question("How do we talk about people crossing the Channel?")
     )
-    assert answer.text == "Say people crossing the Channel [1]."
+    model_text, _, notes = answer.text.partition("\n\n")
+    assert model_text == "Say people crossing the Channel [1]."
+    # Only the offline answer's own notes follow (the tiny corpus's line is due for review).
+    assert all(line.startswith("Note: ") for line in notes.splitlines())
     assert answer.citations[0].source in {
         "guidance/channel-crossings.md",
         "lines/2025-03-crossings.md",
+    }
+
+
+def test_a_generated_answer_carries_the_same_notes_as_the_offline_one(server):
+    line = Passage(
+        "d",
+        "Safe routes save lives: nobody should have to risk the Channel.",
+        "lines/2025-03.md",
+        "Lines to take: crossings (2025)",
+        "line",
+        "Our lines",
+        "2025-03-10",
+        score=0.7,
+        replaces="Lines to take: crossings (2023) (2023-08-14)",
+        review_by="2025-09-10",
+    )
+    expired_best = Passage(
+        "e",
+        "Lead with shared values such as fairness.",
+        "g/msg.md",
+        "Messaging guide",
+        "guidance",
+        "Values",
+        "2025-02-01",
+        score=0.5,
+        expired_match="Lines to take: the barge",
+        expired_on="2026-01-01",
+    )
+    server.reply = lambda body: "Safe routes save lives [2]. Lead with fairness [1]."
+    passages = [expired_best, line]
+    reply = answerer_for(server).answer(QUESTION, passages)
+    offline = OFFLINE.answer(QUESTION, passages)
+    assert reply.text.startswith("Safe routes save lives [1]. Lead with fairness [2].\n\n")
+    assert reply.text.split("\n\n", 1)[1].splitlines() == [
+        "Note: Lines to take: crossings (2023) (2023-08-14) has been superseded; this uses its "
+        "replacement [1].",
+        "Note: Lines to take: crossings (2025) is due for review (review date 2025-09-10); "
+        "check it still holds before you use it [1].",
+        "Note: Lines to take: the barge expired on 2026-01-01 and is no longer used.",
+    ]
+    offline_notes = [n for n in offline.text.splitlines() if n.startswith("Note: ")]
+    assert {n.split(" [")[0] for n in offline_notes} == {
+        n.split(" [")[0] for n in reply.text.splitlines() if n.startswith("Note: ")
     }
