@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("bot.cli.ask", "answer questions from the knowledge base, with citations"),
     "check": ("bot.check.command", "check a draft against the guidance's words, with citations"),
     "escalations": ("bot.escalation.cli", "staff queue: list, show, claim, answer, resolve, purge"),
+    "corrections": ("bot.cli.corrections", "threads to be told a document they cited changed"),
     "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
     "discord": ("bot.discord.run", "run the Discord bot"),
     "doctor": ("bot.cli.doctor", "check the configuration end to end, changing nothing"),
@@ -47,6 +48,7 @@ QUIET = {
     "ask": logging.WARNING,
     "check": logging.WARNING,
     "escalations": logging.WARNING,
+    "corrections": logging.WARNING,
     "doctor": logging.WARNING,
     "init": logging.WARNING,
 }

@@ -193,7 +193,7 @@ class LinesBot(discord.Client):
         self.settings = settings
         self.advisor = advisor
         self.port = DiscordPort(self)
-        self.desk = StaffDesk.from_settings(settings, advisor.queue, self.port)
+        self.desk = StaffDesk.from_settings(settings, advisor.queue, self.port, advisor)
         self.store = self.desk.store
         self.tree = app_commands.CommandTree(self)
 
@@ -298,10 +298,14 @@ class LinesBot(discord.Client):
             messages = embeds.answer_messages(answer, holding_text(answer, origin))
             view = None if answer.escalated else AnswerView()
         try:
-            await send_messages(target, messages, view=view, reference=reference)
+            sent = await send_messages(target, messages, view=view, reference=reference)
         except discord.HTTPException as exc:
             log.error("could not send the answer: %s", _reason(exc))
+            sent = None
         if answer is not None:
+            if sent is not None:  # the buttons sit on the first message: what a click records
+                posted = f"{sent.channel.id}:{sent.id}"
+                await asyncio.to_thread(self.desk.answered, answer, origin, posted)
             await asyncio.to_thread(self.desk.escalated, answer)
 
     async def _history(self, thread: discord.Thread, before: discord.Message) -> tuple[Turn, ...]:
@@ -342,12 +346,16 @@ class LinesBot(discord.Client):
         else:
             messages = embeds.answer_messages(answer, holding_text(answer, origin))
             view = None if answer.escalated else AnswerView()
+        posted = None
         for n, message_embeds in enumerate(messages):
             extra = {"view": view} if n == 0 and view is not None else {}
-            await interaction.followup.send(
+            sent = await interaction.followup.send(
                 embeds=message_embeds, ephemeral=True, allowed_mentions=NO_PINGS, **extra
             )
+            posted = posted or f"{interaction.channel_id}:{sent.id}"
         if answer is not None:
+            # Private: any correction to it comes by direct message, never in the channel.
+            await asyncio.to_thread(self.desk.answered, answer, origin, posted)
             await asyncio.to_thread(self.desk.escalated, answer)
 
     async def on_feedback(self, interaction: discord.Interaction, helpful: bool) -> None:

@@ -17,8 +17,9 @@ staff post, send to a member) and renders what the desk hands it. The desk decid
 
 A running surface calls ``start()``: a thread then sweeps the queue every
 ``STAFF_DESK_POLL_SECONDS`` (so an answer given in the terminal is delivered within that),
-replays questions spooled while the queue was unwritable, and purges old items when
-``QUEUE_RETENTION_DAYS`` is set.
+replays questions spooled while the queue was unwritable, posts corrections to threads
+whose answers cited a document that has since been superseded, expired or removed
+(``bot.escalation.corrections``), and purges old items when ``QUEUE_RETENTION_DAYS`` is set.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.answer import Answer, Origin
 from bot.escalation.policy import fill_where
@@ -45,6 +46,10 @@ from bot.escalation.store import (
     QueueUnavailable,
 )
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.advisor import Advisor
+    from bot.escalation.corrections import CorrectionDesk
 
 log = logging.getLogger(__name__)
 
@@ -174,9 +179,11 @@ class StaffDesk:
         backoff_base: float = BACKOFF_BASE,
         backoff_cap: float = BACKOFF_CAP,
         owner: str | None = None,
+        corrections: CorrectionDesk | None = None,
     ) -> None:
         self.store = store
         self.port = port
+        self.corrections = corrections
         self.poll_seconds = max(0.05, poll_seconds)
         self.retention_days = retention_days
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
@@ -191,17 +198,33 @@ class StaffDesk:
         self._last_purge = 0.0
         self._last_heartbeat = 0.0
         self._queue_down_logged = False
+        self._busy: set[int] = set()  # items this process is tending right now
+        self._busy_lock = threading.Lock()
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, store: EscalationStore, port: StaffPort
+        cls,
+        settings: Settings,
+        store: EscalationStore,
+        port: StaffPort,
+        advisor: Advisor | None = None,
     ) -> StaffDesk:
-        """A desk configured by ``STAFF_DESK_POLL_SECONDS`` and ``QUEUE_RETENTION_DAYS``."""
+        """A desk configured by ``STAFF_DESK_POLL_SECONDS`` and ``QUEUE_RETENTION_DAYS``.
+
+        With ``advisor`` (and ``CORRECTION_DAYS`` above 0) its loop also posts corrections
+        to threads whose answers cited a document that has since changed.
+        """
+        corrections = None
+        if advisor is not None and settings.correction_days > 0:
+            from bot.escalation.corrections import CorrectionDesk
+
+            corrections = CorrectionDesk(settings, store, advisor, port.platform)
         return cls(
             store,
             port,
             poll_seconds=settings.staff_desk_poll_seconds,
             retention_days=settings.queue_retention_days,
+            corrections=corrections,
         )
 
     # -- the rules ---------------------------------------------------------------------------
@@ -252,6 +275,22 @@ class StaffDesk:
         except EscalationError as exc:
             log.warning("could not post item %s to staff yet: %s", answer.escalation.id, exc)
             self.wake()
+
+    def answered(self, answer: Answer, origin: Origin, posted: str | None = None) -> None:
+        """Record an answer the member was shown (where, the question, what it cited), so a
+        later change to a cited document can be corrected in that thread.
+
+        Only answers with citations are recorded: a holding reply or "no guidance" is already
+        an item in the queue. ``posted`` is the posted answer's ``channel:message`` reference,
+        as the feedback buttons record it. A queue that cannot be written is logged: the
+        member already has their answer.
+        """
+        if answer.escalation is not None or not answer.citations:
+            return
+        try:
+            self.store.record_answer(origin, answer.question, answer.citations, posted)
+        except EscalationError as exc:
+            log.warning("could not record an answer for corrections: %s", exc)
 
     # -- staff side ------------------------------------------------------------------------------
     def check(self, action: Action, item_id: int, *, is_staff: bool) -> Item:
@@ -317,8 +356,23 @@ class StaffDesk:
     def tend(self, item_id: int) -> Item | None:
         """Do whatever ``item_id`` is due (staff post, delivery, refresh), once, under a lease.
 
-        Returns the item afterwards, or None when another desk holds it right now.
+        Returns the item afterwards, or None when another desk (or another thread of this
+        one) holds it right now.
         """
+        # The lease is per process (a desk may renew its own), so two threads of this desk,
+        # the loop and a handler, are kept apart here; the busy one does the work.
+        with self._busy_lock:
+            if item_id in self._busy:
+                self.wake()  # whatever changed meanwhile is picked up by the next sweep
+                return None
+            self._busy.add(item_id)
+        try:
+            return self._tend_leased(item_id)
+        finally:
+            with self._busy_lock:
+                self._busy.discard(item_id)
+
+    def _tend_leased(self, item_id: int) -> Item | None:
         if not self.store.take_lease(item_id, self.owner, LEASE_SECONDS):
             return None
         try:
@@ -407,8 +461,20 @@ class StaffDesk:
                 break
             if self.tend(item.id) is not None:
                 worked += 1
+        self._correct()
         self._purge_if_due()
         return worked
+
+    def _correct(self) -> None:
+        """Post the corrections due (``bot.escalation.corrections``); never stops the loop."""
+        if self.corrections is None or self._stop.is_set():
+            return
+        try:
+            self.corrections.sweep(self.port, self.owner, self._retry_at)
+        except QueueUnavailable as exc:
+            log.warning("corrections wait: the queue cannot be read (%s)", exc.reason)
+        except Exception as exc:  # the index may be mid-change or unreachable: next sweep
+            log.error("corrections sweep failed: %s", type(exc).__name__, exc_info=True)
 
     def _purge_if_due(self) -> None:
         if time.monotonic() - self._last_purge < PURGE_EVERY.total_seconds() and self._last_purge:

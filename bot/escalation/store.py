@@ -15,7 +15,9 @@ is never lost because a database was locked.
 The store also keeps what the running bots need to share: which platform events were already
 handled (so two replicas answer once), short leases so only one process works on an item at a
 time, and when each bot last looked at the queue (so the staff CLI can say why an answer has
-not been delivered).
+not been delivered). It records every answer posted with citations (``answers``) and the
+correction notes sent when a document an answer cited changed (``corrections``,
+``bot.escalation.corrections``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from bot.answer import Passage, Question
+from bot.answer import Citation, Origin, Passage, Question
 from bot.errors import ConfigError
 from bot.escalation.fallback import PRIVATE_FILE, SpoolFile
 from bot.escalation.states import STATES, Action, states_allowing
@@ -128,6 +130,43 @@ seen_events = sa.Table(
     metadata,
     sa.Column("key", sa.String(EVENT_KEY_LIMIT), primary_key=True),
     sa.Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+# 0003: every answer posted with citations, and the correction notes sent to their threads
+answers = sa.Table(
+    "answers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("workspace", sa.String(64)),
+    sa.Column("channel", sa.String(64)),
+    sa.Column("thread", sa.String(64)),
+    sa.Column("asker", sa.String(64)),
+    sa.Column("reply_in", sa.String(16), nullable=False, server_default="thread"),
+    sa.Column("private", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("message", sa.String(64)),
+    sa.Column("posted", sa.String(128), index=True),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("question_chars", sa.Integer),
+    sa.Column("citations", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
+)
+corrections = sa.Table(
+    "corrections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("thread_key", sa.String(255), nullable=False),
+    sa.Column("document", sa.String(255), nullable=False),
+    sa.Column("answer_id", sa.Integer, nullable=False),
+    sa.Column("change", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("posted_at", UTCDateTime(), index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    sa.Column("retry_at", UTCDateTime()),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_until", UTCDateTime()),
+    sa.UniqueConstraint("thread_key", "document", name="uq_corrections_thread_document"),
 )
 desks = sa.Table(
     "desks",
@@ -229,12 +268,75 @@ class Item:
 
 
 @dataclass(frozen=True)
+class AnswerRecord:
+    """An answer a surface posted with citations: where, what was asked, what it cited.
+
+    ``citations`` is ``[{"chunk_id", "source", "title"}]``; ``posted`` is the posted answer's
+    reference as the feedback buttons record it (``channel:message``), when the platform gave
+    one (private answers sent through a response URL have none).
+    """
+
+    id: int
+    platform: str
+    workspace: str | None
+    channel: str | None
+    thread: str | None
+    asker: str | None
+    reply_in: str
+    private: bool
+    message: str | None
+    posted: str | None
+    question: str
+    question_chars: int | None
+    citations: list[dict]
+    created_at: dt.datetime
+
+    @property
+    def origin(self) -> Origin:
+        """Where the question was asked, so the member can be reached there again."""
+        return Origin(
+            platform=self.platform,
+            workspace=self.workspace,
+            channel=self.channel,
+            thread=self.thread,
+            user=self.asker,
+            reply_in=self.reply_in or "thread",
+            private=bool(self.private),
+            message=self.message,
+        )
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    """One changed document to tell one thread about; rows of a thread are posted together.
+
+    ``change`` is ``{"kind": "superseded" | "expired" | "removed", "source", "title",
+    "replacement", "expired_on"}`` as found when the row was written.
+    """
+
+    id: int
+    platform: str
+    thread_key: str
+    document: str
+    answer_id: int
+    change: dict
+    created_at: dt.datetime
+    posted_at: dt.datetime | None
+    attempts: int
+    error: str | None
+    retry_at: dt.datetime | None
+    lease_owner: str | None
+    lease_until: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class PurgeReport:
     """What ``purge`` removed (or, for a dry run, would remove)."""
 
     items: int
     feedback: int
     events: int
+    answers: int = 0  # answer records (and their posted corrections)
 
 
 def _now() -> dt.datetime:
@@ -763,7 +865,8 @@ class EscalationStore:
 
     # -- retention -----------------------------------------------------------------------------
     def purge(self, older_than: dt.timedelta, *, dry_run: bool = False) -> PurgeReport:
-        """Delete resolved items and feedback older than ``older_than``, and expired events.
+        """Delete resolved items, feedback and answer records older than ``older_than``, and
+        expired events.
 
         An item whose staff answer has not reached the member yet is kept, whatever its age.
         """
@@ -775,6 +878,7 @@ class EscalationStore:
         )
         old_feedback = feedback.c.created_at < cutoff
         expired = seen_events.c.expires_at < _now()
+        old_answers = answers.c.created_at < cutoff
         with self._db("written"), self._writing() as connection:
             if dry_run:
                 counts = [
@@ -785,15 +889,28 @@ class EscalationStore:
                         (escalations, old_items),
                         (feedback, old_feedback),
                         (seen_events, expired),
+                        (answers, old_answers),
                     )
                 ]
                 return PurgeReport(*counts)
             items = connection.execute(escalations.delete().where(old_items)).rowcount
             notes = connection.execute(feedback.delete().where(old_feedback)).rowcount
             events = connection.execute(seen_events.delete().where(expired)).rowcount
-        if items or notes:
-            log.info("purged %d resolved item(s) and %d feedback record(s)", items, notes)
-        return PurgeReport(items, notes, events)
+            records = connection.execute(answers.delete().where(old_answers)).rowcount
+            # A correction row holds no question; posted ones are kept as long as the answers.
+            connection.execute(
+                corrections.delete().where(
+                    corrections.c.posted_at.is_not(None), corrections.c.posted_at < cutoff
+                )
+            )
+        if items or notes or records:
+            log.info(
+                "purged %d resolved item(s), %d feedback record(s) and %d answer record(s)",
+                items,
+                notes,
+                records,
+            )
+        return PurgeReport(items, notes, events, records)
 
     def purge_events(self) -> int:
         """Forget handled platform events whose time-to-live has passed; returns how many."""
@@ -833,6 +950,211 @@ class EscalationStore:
             ).all()
         return {bool(helpful): count for helpful, count in rows}
 
+    def feedback_since(self, since: dt.datetime) -> list[dict[str, Any]]:
+        """Feedback clicks recorded since ``since``, oldest first, as plain rows."""
+        query = sa.select(feedback).where(feedback.c.created_at >= since).order_by(feedback.c.id)
+        with self._db("read"), self.engine.connect() as connection:
+            return [dict(row) for row in connection.execute(query).mappings()]
+
+    def items_since(self, since: dt.datetime) -> list[Item]:
+        """Queue items opened since ``since``, oldest first (for the maintainers' report)."""
+        query = (
+            sa.select(escalations)
+            .where(escalations.c.created_at >= since)
+            .order_by(escalations.c.id)
+        )
+        return self._items(query)
+
+    # -- answer records (corrections and the report) ------------------------------------------
+    def record_answer(
+        self,
+        origin: Origin,
+        question: str,
+        citations: Sequence[Citation],
+        posted: str | None = None,
+    ) -> int:
+        """Record an answer a surface posted: where, the question (capped), what it cited.
+
+        Returns the record's id. Raises ``QueueUnavailable`` when the queue cannot be written
+        (the caller logs it: the member already has their answer).
+        """
+        cited = [{"chunk_id": c.chunk_id, "source": c.source, "title": c.title} for c in citations]
+        row = {
+            "platform": origin.platform,
+            "workspace": origin.workspace,
+            "channel": origin.channel,
+            "thread": origin.thread,
+            "asker": origin.user,
+            "reply_in": origin.reply_in,
+            "private": origin.private,
+            "message": origin.message,
+            "posted": posted,
+            "question": question[:STORED_QUESTION_LIMIT],
+            "question_chars": len(question),
+            "citations": cited,
+            "created_at": _now(),
+        }
+        with self._db("written"), self._writing() as connection:
+            result = connection.execute(answers.insert().values(**row))
+            return int(result.inserted_primary_key[0])
+
+    def answers_since(self, since: dt.datetime, platform: str | None = None) -> list[AnswerRecord]:
+        """Answer records made since ``since`` (from ``platform`` when given), oldest first."""
+        query = sa.select(answers).where(answers.c.created_at >= since).order_by(answers.c.id)
+        if platform is not None:
+            query = query.where(answers.c.platform == platform)
+        with self._db("read"), self.engine.connect() as connection:
+            return [AnswerRecord(**dict(row)) for row in connection.execute(query).mappings()]
+
+    def get_answer(self, answer_id: int) -> AnswerRecord | None:
+        """One answer record, or None when it was purged."""
+        with self._db("read"), self.engine.connect() as connection:
+            row = (
+                connection.execute(sa.select(answers).where(answers.c.id == answer_id))
+                .mappings()
+                .first()
+            )
+        return AnswerRecord(**dict(row)) if row is not None else None
+
+    def latest_answer_id(self) -> int:
+        """The newest answer record's id (0 when none): a cheap way to see new answers."""
+        with self._db("read"), self.engine.connect() as connection:
+            return int(connection.execute(sa.select(sa.func.max(answers.c.id))).scalar() or 0)
+
+    # -- corrections (bot.escalation.corrections) -----------------------------------------------
+    def add_corrections(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Write the corrections not yet known (one per thread and document); returns how many.
+
+        Each row needs ``platform``, ``thread_key``, ``document``, ``answer_id`` and ``change``.
+        A thread is told about a document once, ever: rows already written (by this bot or a
+        replica, posted or not) are left as they are.
+        """
+        if not rows:
+            return 0
+        keys = {(r["thread_key"], document_key(r["document"])) for r in rows}
+        try:
+            with self._db("written"), self._writing() as connection:
+                existing = set(
+                    connection.execute(
+                        sa.select(corrections.c.thread_key, corrections.c.document).where(
+                            corrections.c.thread_key.in_({k for k, _ in keys})
+                        )
+                    ).all()
+                )
+                new: dict[tuple[str, str], dict[str, Any]] = {}
+                for r in rows:
+                    key = (r["thread_key"], document_key(r["document"]))
+                    if key not in existing and key not in new:
+                        new[key] = {
+                            "platform": r["platform"],
+                            "thread_key": key[0],
+                            "document": key[1],
+                            "answer_id": r["answer_id"],
+                            "change": r["change"],
+                            "created_at": _now(),
+                            "attempts": 0,
+                        }
+                if new:
+                    connection.execute(corrections.insert(), list(new.values()))
+        except IntegrityError:
+            return 0  # a replica wrote them at the same moment: it has them
+        return len(new)
+
+    def correction_keys(self) -> set[tuple[str, str]]:
+        """Every (thread key, document key) a correction was written for, posted or not."""
+        with self._db("read"), self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(corrections.c.thread_key, corrections.c.document)
+            ).all()
+        return {(key, document) for key, document in rows}
+
+    def due_corrections(self, platform: str, max_attempts: int) -> list[CorrectionRow]:
+        """Corrections from ``platform`` not yet posted, due now and not leased, oldest first."""
+        now = _now()
+        query = (
+            sa.select(corrections)
+            .where(
+                corrections.c.platform == platform,
+                corrections.c.posted_at.is_(None),
+                corrections.c.attempts < max_attempts,
+                sa.or_(corrections.c.retry_at.is_(None), corrections.c.retry_at <= now),
+                sa.or_(corrections.c.lease_until.is_(None), corrections.c.lease_until < now),
+            )
+            .order_by(corrections.c.id)
+        )
+        return self._corrections(query)
+
+    def list_corrections(self, limit: int = 200) -> list[CorrectionRow]:
+        """Corrections, newest first (posted or not)."""
+        return self._corrections(
+            sa.select(corrections).order_by(corrections.c.id.desc()).limit(limit)
+        )
+
+    def _corrections(self, query: sa.Select) -> list[CorrectionRow]:
+        with self._db("read"), self.engine.connect() as connection:
+            return [CorrectionRow(**dict(row)) for row in connection.execute(query).mappings()]
+
+    def take_correction_lease(self, ids: Sequence[int], owner: str, seconds: float) -> bool:
+        """Reserve every correction in ``ids`` for ``owner``; False (taking none) if another
+        desk holds any of them or one was posted meanwhile."""
+        now = _now()
+        ids = list(ids)
+        with self._db("written"), self._writing() as connection:
+            taken = connection.execute(
+                corrections.update()
+                .where(
+                    corrections.c.id.in_(ids),
+                    corrections.c.posted_at.is_(None),
+                    sa.or_(
+                        corrections.c.lease_until.is_(None),
+                        corrections.c.lease_until < now,
+                        corrections.c.lease_owner == owner,
+                    ),
+                )
+                .values(lease_owner=owner, lease_until=now + dt.timedelta(seconds=seconds))
+            ).rowcount
+            if taken == len(ids):
+                return True
+            connection.execute(
+                corrections.update()
+                .where(corrections.c.id.in_(ids), corrections.c.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+        return False
+
+    def mark_corrections_posted(self, ids: Sequence[int], owner: str) -> None:
+        """The note for ``ids`` reached the thread; the lease ends."""
+        self._update_corrections(
+            ids, owner, posted_at=_now(), error=None, lease_owner=None, lease_until=None
+        )
+
+    def mark_corrections_failed(
+        self, ids: Sequence[int], owner: str, error: str, retry_at: dt.datetime | None
+    ) -> None:
+        """Posting the note failed: count the attempt, keep why, and when to try again."""
+        log.warning("could not post correction(s) %s: %s", list(ids), error)
+        self._update_corrections(
+            ids,
+            owner,
+            attempts=corrections.c.attempts + 1,
+            error=error,
+            retry_at=retry_at,
+            lease_owner=None,
+            lease_until=None,
+        )
+
+    def release_corrections(self, ids: Sequence[int], owner: str) -> None:
+        """Give the corrections back untouched (only those ``owner`` holds)."""
+        self._update_corrections(ids, owner, lease_owner=None, lease_until=None)
+
+    def _update_corrections(self, ids: Sequence[int], owner: str, **values: object) -> None:
+        with self._db("written"), self._writing() as connection:
+            connection.execute(
+                corrections.update()
+                .where(corrections.c.id.in_(list(ids)), corrections.c.lease_owner == owner)
+                .values(**values)
+            )
+
 
 def _shown(database_url: str) -> str:
     """The URL with any password masked, fit for an error message."""
@@ -852,6 +1174,11 @@ _POST_STALE = sa.and_(
 
 def _allows(action: Action) -> sa.ColumnElement[bool]:
     return escalations.c.state.in_(states_allowing(action))
+
+
+def document_key(source: str) -> str:
+    """How a correction row names a document: its path, hashed when too long for the column."""
+    return _event_key(source)
 
 
 def _event_key(key: str) -> str:

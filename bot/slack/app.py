@@ -126,8 +126,10 @@ class SlackPort:
         """Send a short note from Lines where ``recipient`` hears back."""
         self.send(recipient, blocks.note_messages(text))
 
-    def send(self, recipient: Recipient, messages: list[blocks.Message]) -> None:
-        """Post ``messages`` where ``recipient`` hears back; ``DeliveryError`` on failure."""
+    def send(self, recipient: Recipient, messages: list[blocks.Message]) -> list[str]:
+        """Post ``messages`` where ``recipient`` hears back; ``DeliveryError`` on failure.
+
+        Returns each posted message's ``channel:ts``, in order."""
         try:
             if recipient.reply_in == "dm" or not recipient.channel:
                 if not recipient.user:
@@ -137,8 +139,9 @@ class SlackPort:
             else:
                 channel = recipient.channel
                 thread = recipient.thread if recipient.reply_in == "thread" else None
+            posted = []
             for fallback, message_blocks in messages:
-                self.client.chat_postMessage(
+                sent = self.client.chat_postMessage(
                     channel=channel,
                     thread_ts=thread,
                     text=fallback,
@@ -146,6 +149,8 @@ class SlackPort:
                     unfurl_links=False,
                     unfurl_media=False,
                 )
+                posted.append(f"{sent.get('channel') or channel}:{sent.get('ts')}")
+            return posted
         except DeliveryError:
             raise
         except Exception as exc:
@@ -171,7 +176,7 @@ class SlackSurface:
         self.advisor = advisor
         self.client = client
         self.port = SlackPort(client, settings)
-        self.desk = StaffDesk.from_settings(settings, advisor.queue, self.port)
+        self.desk = StaffDesk.from_settings(settings, advisor.queue, self.port, advisor)
         self.store = self.desk.store
         self.bot_user_id: str | None = None
         self.team_id: str | None = None
@@ -255,24 +260,31 @@ class SlackSurface:
             log.error("answering failed: %s", type(exc).__name__, exc_info=True)
             self.tell(recipient, blocks.text_messages(SORRY))
             return None
-        self.tell(recipient, blocks.answer_messages(answer, holding_text(answer, question.origin)))
+        posted = self.tell(
+            recipient, blocks.answer_messages(answer, holding_text(answer, question.origin))
+        )
+        # The feedback buttons sit on the last message: its ts is what a click records.
+        self.desk.answered(answer, question.origin, posted[-1] if posted else None)
         self.desk.escalated(answer)
         return answer
 
-    def tell(self, recipient: Recipient, messages: list[blocks.Message]) -> None:
-        """Post ``messages`` to the member; if that fails, by direct message; else log it."""
+    def tell(self, recipient: Recipient, messages: list[blocks.Message]) -> list[str]:
+        """Post ``messages`` to the member; if that fails, by direct message; else log it.
+
+        Returns the posted messages' ``channel:ts`` (none when nothing could be posted)."""
         try:
-            self.port.send(recipient, messages)
+            return self.port.send(recipient, messages)
         except DeliveryError as exc:
             # Not in that channel any more, or Slack kept refusing: try a direct message.
             log.warning("could not reply in %s: %s; trying a DM", recipient.reply_in, exc.reason)
             try:
-                self.port.send(
+                return self.port.send(
                     Recipient("slack", None, None, recipient.user, "dm", recipient.private),
                     messages,
                 )
             except DeliveryError as again:
                 log.error("could not reach the member at all: %s", again.reason)
+        return []
 
     def answer_command(self, command: dict) -> Answer | None:
         """``/lines``: answered privately through the command's ``response_url``.
@@ -309,6 +321,7 @@ class SlackSurface:
             answer, holding_text(answer, origin), private=True
         ):
             self.respond(response_url, fallback, message_blocks, user=user)
+        self.desk.answered(answer, origin)  # private: any correction comes by direct message
         self.desk.escalated(answer)
         return answer
 
