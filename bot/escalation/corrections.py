@@ -232,6 +232,15 @@ class CorrectionDesk:
         self._seen: tuple[object, dt.date, int] | None = None
         self._state: tuple[object, dt.date, IndexState] | None = None
 
+    @property
+    def checked(self) -> tuple[object, dt.date | None, int]:
+        """(manifest stamp, date, newest answer record) of the last plan; (None, None, 0) before."""
+        return self._seen or (None, None, 0)
+
+    def stamp(self) -> object:
+        """The manifest's stamp now (None when nothing is indexed)."""
+        return self._manifests.stamp()
+
     # -- finding -------------------------------------------------------------------------------
     def plan(self) -> int:
         """Write the corrections due now (once per thread and document); returns how many new.
@@ -239,7 +248,7 @@ class CorrectionDesk:
         Cheap when nothing changed: redone only when the manifest's stamp, the date or the
         newest answer record differ from the last successful plan.
         """
-        stamp = self._manifests.stamp()
+        stamp = self.stamp()
         on = self._clock()
         seen = (stamp, on, self.store.latest_answer_id())
         if seen == self._seen:
