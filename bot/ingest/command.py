@@ -1,6 +1,6 @@
 """The ingest command: ``python ingest.py`` and ``python -m bot ingest``.
 
-    ingest [--source DIR ...] [--db DIR] [--rebuild] [--dry-run] [--json]
+    ingest [--source DIR ...] [--db DIR] [--rebuild] [--dry-run] [--check FILE] [--json]
 
 Exit codes: 0 nothing failed, 1 some files failed (the rest were ingested and the failed
 files' previous versions stay indexed), 2 usage or configuration error.
@@ -9,6 +9,11 @@ unchanged, failed [{path, error}], chunks (total in the index), warnings, skippe
 [{path, reason}], duplicates [{path, same_as}], orphan_sidecars, inferred
 [{path, fields: {key: {value, from}}}] and, with --dry-run, metadata (every file's values).
 A progress bar over reading and embedding is shown on a terminal, never with --json.
+
+``--check FILE`` (or a ``checks.yaml`` at the top of a source folder) answers a fixed list
+of questions before and after the ingest and reports which answers changed source, lost or
+gained their citation, or started or stopped escalating (``bot.ingest.regression``); with
+``--json`` that is the ``check`` key. The check never changes the exit code.
 """
 
 from __future__ import annotations
@@ -41,6 +46,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="report what would change; write nothing"
     )
+    parser.add_argument(
+        "--check",
+        type=Path,
+        metavar="FILE",
+        help="questions to answer before and after the ingest, reporting answers that changed "
+        "(default: checks.yaml at the top of a source folder, when there is one)",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
 
 
@@ -49,25 +61,61 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.errors import LinesError
     from bot.ingest.pipeline import ingest
 
-    started = time.perf_counter()
     try:
+        check = _regression_check(args, settings)
+        if check is not None and not args.dry_run:
+            check.before()
+        started = time.perf_counter()  # the ingest's own time, without the check's answers
         report = ingest(
             settings,
             args.source,
             rebuild=args.rebuild,
             dry_run=args.dry_run,
+            embeddings=check.embeddings if check is not None else None,
             progress=None if args.json else _progress_bar(),
         )
+        elapsed = time.perf_counter() - started
+        checked = None
+        if check is not None:
+            checked = (
+                check.skipped("not run with --dry-run (nothing is written, so nothing changes).")
+                if args.dry_run
+                else check.after()
+            )
     except LinesError as exc:
         print(f"ingest: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    elapsed = time.perf_counter() - started
 
     if args.json:
-        print(json.dumps(report.to_json()))
+        data = report.to_json()
+        if checked is not None:
+            data["check"] = checked.to_json()
+        print(json.dumps(data))
     else:
         _print_summary(report, elapsed, args.dry_run)
+        if checked is not None:
+            print("\n".join(checked.lines()))
     return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+def _regression_check(args: argparse.Namespace, settings: Settings):
+    """The regression check to run around this ingest, or None when there is no questions file.
+
+    The questions are read first, so a bad file stops the run before anything changes. The
+    advisor has no queue: checking leaves nothing for staff.
+    """
+    from bot.ingest.regression import RegressionCheck, find_checks_file, load_questions
+
+    path = args.check or find_checks_file(args.source or settings.knowledge_dirs)
+    if path is None:
+        return None
+    questions = load_questions(path)
+    from bot.embedding import build_embeddings
+    from bot.factory import build_advisor
+
+    model = build_embeddings(settings.embedding_model)  # one model for the ingest and the check
+    advisor = build_advisor(settings, embeddings=model, queue=False)
+    return RegressionCheck(path, questions, advisor, model)
 
 
 def _progress_bar():
