@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("bot.check.command", "check a draft against the guidance's words, with citations"),
     "escalations": ("bot.escalation.cli", "staff queue: list, show, claim, answer, resolve, purge"),
     "corrections": ("bot.cli.corrections", "threads to be told a document they cited changed"),
+    "report": ("bot.report.command", "gaps, unhelpful answers, stale lines, escalations"),
     "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
     "discord": ("bot.discord.run", "run the Discord bot"),
     "doctor": ("bot.cli.doctor", "check the configuration end to end, changing nothing"),
@@ -49,6 +50,7 @@ QUIET = {
     "check": logging.WARNING,
     "escalations": logging.WARNING,
     "corrections": logging.WARNING,
+    "report": logging.WARNING,
     "doctor": logging.WARNING,
     "init": logging.WARNING,
 }

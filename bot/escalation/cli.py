@@ -146,8 +146,9 @@ def _purge(store: EscalationStore, args: argparse.Namespace) -> int:
     report = store.purge(dt.timedelta(days=args.days), dry_run=args.dry_run)
     verb = "Would delete" if args.dry_run else "Deleted"
     print(
-        f"{verb} {report.items} resolved item(s) and {report.feedback} feedback record(s) "
-        f"older than {args.days} day(s). Items whose answer has not reached the member are kept."
+        f"{verb} {report.items} resolved item(s), {report.feedback} feedback record(s) and "
+        f"{report.answers} answer record(s) older than {args.days} day(s). Items whose answer "
+        "has not reached the member are kept."
     )
     return EXIT_OK
 

@@ -250,3 +250,15 @@ def test_the_cli_lists_what_the_bot_would_post_and_posts_nothing(world, embeddin
     assert {d["changes"][0]["kind"] for d in data["due"]} == {"superseded"}
     assert store.list_corrections() == []  # listing wrote nothing
     assert not [i for i in store.list() if i.kind == "no_guidance"]
+
+
+def test_answer_records_are_capped_and_purged_with_feedback(world):
+    _, store, _ = world
+    long_question = "How do we talk about hotels? " * 300
+    record_id = store.record_answer(THREAD, long_question, [])
+    record = store.get_answer(record_id)
+    assert len(record.question) == 4000 and record.question_chars == len(long_question)
+    assert store.purge(dt.timedelta(seconds=-1), dry_run=True).answers == 1
+    assert store.get_answer(record_id) is not None
+    assert store.purge(dt.timedelta(seconds=-1)).answers == 1
+    assert store.get_answer(record_id) is None
