@@ -143,3 +143,28 @@ def _hour_ago():
     import datetime as dt
 
     return dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+
+
+def test_a_not_helpful_click_on_an_answer_shows_in_the_report_with_what_it_cited(
+    settings, embeddings, fake_slack
+):
+    from bot.report.gather import build_report
+    from tests.slack.test_staff import click
+
+    app, stop = start_http_app(settings, build_advisor(settings, embeddings=embeddings), fake_slack)
+    try:
+        thread = ask_in_thread(app, fake_slack, corpus.HOTELS_QUESTION, "EvFeedback")
+        answer = fake_slack.wait_for("chat.postMessage", channel="CPUBLIC", thread_ts=thread)[0]
+        buttons = next(b for b in answer.args["blocks"] if b.get("block_id") == "lines_feedback")
+        value = buttons["elements"][1]["value"]
+        (posted,) = [m for m in fake_slack.messages if m.thread_ts == thread and m.bot_id]
+        ts = posted.ts  # the answer carrying the buttons
+        click(app, "lines_unhelpful", value, user=MEMBER, channel="CPUBLIC", message_ts=ts)
+        store = app.surface.store
+        wait_until(lambda: store.feedback_counts() == {False: 1}, what="feedback stored")
+    finally:
+        stop()
+    report = build_report(settings, 1, store=store, embeddings=embeddings)
+    (unhelpful,) = report.unhelpful
+    assert unhelpful.question == corpus.HOTELS_QUESTION
+    assert unhelpful.documents == (corpus.OLD_HOTELS,)
