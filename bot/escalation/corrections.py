@@ -78,15 +78,19 @@ class Change:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: str(v or "") for k, v in data.items() if k in names})
 
-    def sentence(self) -> str:
-        """The change in one plain sentence, e.g. "“X” has been replaced by “Y”"."""
+    def what(self) -> str:
+        """What happened, e.g. "has been replaced by “Y”"."""
         if self.kind == "superseded":
             if self.replacement:
-                return f"“{self.title}” has been replaced by “{self.replacement}”"
-            return f"“{self.title}” has been superseded"
+                return f"has been replaced by “{self.replacement}”"
+            return "has been superseded"
         if self.kind == "expired":
-            return f"“{self.title}” expired on {self.expired_on} and is no longer used"
-        return f"“{self.title}” is no longer in our guidance"
+            return f"expired on {self.expired_on} and is no longer used"
+        return "is no longer in our guidance"
+
+    def sentence(self) -> str:
+        """The change in one plain sentence, e.g. "“X” has been replaced by “Y”"."""
+        return f"“{self.title}” {self.what()}"
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,7 @@ def note_text(changes: Sequence[Change], record: AnswerRecord, fresh: Answer | N
         "An earlier answer I gave you privately" if record.private else "An earlier answer here"
     )
     if len(changes) == 1:
-        lines = [f"{earlier} cited {changes[0].sentence()}."]
+        lines = [f"{earlier} cited “{changes[0].title}”, which {changes[0].what()}."]
     else:
         lines = [f"{earlier} cited documents that have changed:"]
         lines.extend(f"• {c.sentence()}." for c in changes)
@@ -196,7 +200,14 @@ def note_text(changes: Sequence[Change], record: AnswerRecord, fresh: Answer | N
         )
     else:
         lines.append(f"Updated answer to “{asked}”:")
-        lines.append(fresh.text)
+        # The note already says what replaced what: the answer's own "superseded" note would
+        # repeat it.
+        replaced = tuple(f"Note: {c.title} (" for c in changes if c.kind == "superseded")
+        lines.extend(
+            line
+            for line in fresh.text.splitlines()
+            if not (line.startswith(replaced) and "has been superseded" in line)
+        )
         lines.append("")
         lines.append("Sources:")
         for c in fresh.citations:

@@ -88,10 +88,11 @@ def test_a_superseding_ingest_makes_one_note_per_thread_with_a_fresh_answer(worl
     recipient_, text = port.notes[0]
     assert recipient_.reply_in == "thread" and recipient_.channel == "CPUBLIC"
     assert text.startswith(
-        f"An earlier answer here cited “{corpus.OLD_HOTELS}” has been replaced by "
+        f"An earlier answer here cited “{corpus.OLD_HOTELS}”, which has been replaced by "
         f"“{corpus.NEW_HOTELS}”."
     )
     assert "Updated answer to “" in text and "Asylum hotels are closing" in text
+    assert "has been superseded" not in text  # the note's first line already says so
     assert f"[1] {corpus.NEW_HOTELS} — Our lines (line, 2026-11-20)" in text
     # Sweeping again, or after another unrelated change, tells nobody twice.
     assert desk.sweep(port, "desk-a", retry) == 0
@@ -100,7 +101,7 @@ def test_a_superseding_ingest_makes_one_note_per_thread_with_a_fresh_answer(worl
     assert desk.sweep(port, "desk-a", retry) == 1
     assert [r.thread for r, _ in port.notes].count("1.1") == 1
     barge = port.notes[-1][1]
-    assert barge.startswith(f"An earlier answer here cited “{corpus.BARGE}” is no longer in")
+    assert barge.startswith(f"An earlier answer here cited “{corpus.BARGE}”, which is no longer")
     assert "Our guidance no longer answers" in barge  # the fresh answer found nothing
     assert any(i.kind == "no_guidance" for i in store.list())  # and staff see the gap
 
@@ -148,7 +149,7 @@ def test_a_line_that_expires_is_corrected_on_the_day_without_an_ingest(world, em
     clock[0] = tomorrow  # the day comes; nobody re-ingests
     assert desk.sweep(port, "desk-a", lambda n: dt.datetime.now(dt.UTC)) == 1
     assert port.notes[0][1].startswith(
-        f"An earlier answer here cited “{corpus.BARGE}” expired on {tomorrow.isoformat()} and "
+        f"An earlier answer here cited “{corpus.BARGE}”, which expired on {tomorrow.isoformat()} and "
         "is no longer used."
     )
 
