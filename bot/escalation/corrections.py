@@ -203,11 +203,12 @@ def note_text(changes: Sequence[Change], record: AnswerRecord, fresh: Answer | N
         # The note already says what replaced what: the answer's own "superseded" note would
         # repeat it.
         replaced = tuple(f"Note: {c.title} (" for c in changes if c.kind == "superseded")
-        lines.extend(
+        kept = [
             line
             for line in fresh.text.splitlines()
             if not (line.startswith(replaced) and "has been superseded" in line)
-        )
+        ]
+        lines.append("\n".join(kept).rstrip())
         lines.append("")
         lines.append("Sources:")
         for c in fresh.citations:

@@ -38,6 +38,11 @@ def _summary(report: Report) -> str:
     )
 
 
+def _groups(report: Report) -> str:
+    n = len(report.gaps)
+    return f"{report.gap_count}, in {n} group{'s' if n != 1 else ''}"
+
+
 def _clicks(report: Report) -> str:
     total = report.helpful + len(report.unhelpful)
     return f"{len(report.unhelpful)} of {total} feedback clicks"
@@ -49,7 +54,7 @@ def render_text(report: Report) -> str:
         f"Lines report: the last {report.days} days (to {report.generated:%Y-%m-%d %H:%M} UTC)",
         _summary(report),
         "",
-        f"Questions with no guidance ({report.gap_count}, in {len(report.gaps)} groups)",
+        f"Questions with no guidance ({_groups(report)})",
     ]
     for group in report.gaps:
         first, *rest = group.examples
@@ -190,7 +195,7 @@ def render_html(report: Report) -> str:
         f"{report.generated:%Y-%m-%d %H:%M} UTC. {_e(_summary(report))}</p>",
         "<h2>Questions per day</h2>",
         per_day_chart(report.per_day),
-        f"<h2>Questions with no guidance ({report.gap_count}, in {len(report.gaps)} groups)</h2>",
+        f"<h2>Questions with no guidance ({_groups(report)})</h2>",
     ]
     if report.gaps:
         rows = "".join(
