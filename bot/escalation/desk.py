@@ -198,6 +198,7 @@ class StaffDesk:
         self._last_purge = 0.0
         self._last_heartbeat = 0.0
         self._queue_down_logged = False
+        self._corrections_failing = False
         self._busy: set[int] = set()  # items this process is tending right now
         self._busy_lock = threading.Lock()
 
@@ -471,10 +472,17 @@ class StaffDesk:
             return
         try:
             self.corrections.sweep(self.port, self.owner, self._retry_at)
-        except QueueUnavailable as exc:
-            log.warning("corrections wait: the queue cannot be read (%s)", exc.reason)
-        except Exception as exc:  # the index may be mid-change or unreachable: next sweep
-            log.error("corrections sweep failed: %s", type(exc).__name__, exc_info=True)
+        except Exception as exc:  # the queue or index may be unreachable: try next sweep
+            if not self._corrections_failing:  # said once, not every tick, until it recovers
+                reason = exc.reason if isinstance(exc, QueueUnavailable) else type(exc).__name__
+                log.error(
+                    "corrections wait: %s", reason, exc_info=not isinstance(exc, QueueUnavailable)
+                )
+            self._corrections_failing = True
+        else:
+            if self._corrections_failing:
+                log.info("corrections resumed")
+            self._corrections_failing = False
 
     def _purge_if_due(self) -> None:
         if time.monotonic() - self._last_purge < PURGE_EVERY.total_seconds() and self._last_purge:

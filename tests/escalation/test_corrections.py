@@ -263,3 +263,34 @@ def test_answer_records_are_capped_and_purged_with_feedback(world):
     assert store.get_answer(record_id) is not None
     assert store.purge(dt.timedelta(seconds=-1)).answers == 1
     assert store.get_answer(record_id) is None
+
+
+def test_an_unreadable_index_is_logged_once_and_never_stops_the_desk(world, embeddings, caplog):
+    import logging
+
+    from bot.escalation.desk import StaffDesk
+
+    settings, store, advisor = world
+    answered(store, advisor, corpus.HOTELS_QUESTION, THREAD)
+    broken = [True]
+
+    def states(s):
+        if broken[0]:
+            raise ConnectionError("Chroma server unreachable")
+        return document_states(s)
+
+    corrections = CorrectionDesk(settings, store, advisor, "slack", states=states)
+    port = RecordingPort()
+    desk = StaffDesk(store, port, corrections=corrections)
+    corpus.supersede(settings)
+    corpus.ingest(settings, embeddings)
+    with caplog.at_level(logging.INFO, logger="bot.escalation.desk"):
+        for _ in range(3):
+            desk.sweep()  # the staff loop goes on
+        failures = [r for r in caplog.records if "corrections wait" in r.getMessage()]
+        assert len(failures) == 1 and "ConnectionError" in failures[0].getMessage()
+        assert port.notes == []
+        broken[0] = False
+        desk.sweep()
+    assert len(port.notes) == 1
+    assert any("corrections resumed" in r.getMessage() for r in caplog.records)
