@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 
 import pytest
 
 from bot.answer import Origin, Question
-from bot.cli import build_parser
-from bot.cli import corrections as corrections_cli
 from bot.escalation.corrections import (
     MAX_ATTEMPTS,
     CorrectionDesk,
@@ -224,33 +221,6 @@ def test_thread_keys_and_recipients_keep_private_answers_private(world):
     assert thread_key(public) == "slack:CPUBLIC:1.1"
     assert thread_key(private) == "slack:dm:U2"
     assert recipient(private).reply_in == "dm" and recipient(private).channel is None
-
-
-def corrections_command(settings, *args: str) -> int:
-    parsed = build_parser("corrections").parse_args(["corrections", *args])
-    return corrections_cli.run(parsed, settings)
-
-
-def test_the_cli_lists_what_the_bot_would_post_and_posts_nothing(world, embeddings, capsys):
-    settings, store, advisor = world
-    answered(store, advisor, corpus.HOTELS_QUESTION, THREAD)
-    answered(store, advisor, corpus.HOTELS_QUESTION, PRIVATE)
-    corpus.supersede(settings)
-    corpus.ingest(settings, embeddings)
-    capsys.readouterr()
-
-    assert corrections_command(settings) == 0
-    assert "2 thread(s) have a correction due" in capsys.readouterr().out
-    assert corrections_command(settings, "--dry-run") == 0
-    out = capsys.readouterr().out
-    assert "slack · thread CPUBLIC/1.1" in out
-    assert "slack · direct message to the member (answered privately)" in out
-    assert out.count(f"has been replaced by “{corpus.NEW_HOTELS}”") == 2
-    assert corrections_command(settings, "--dry-run", "--json") == 0
-    data = json.loads(capsys.readouterr().out)
-    assert {d["changes"][0]["kind"] for d in data["due"]} == {"superseded"}
-    assert store.list_corrections() == []  # listing wrote nothing
-    assert not [i for i in store.list() if i.kind == "no_guidance"]
 
 
 def test_answer_records_are_capped_and_purged_with_feedback(world):
