@@ -219,6 +219,8 @@ class ExtractiveComposer:
         used = 0
         for candidate in strong:
             choice = self._as_choice(candidate, scored, strong, query_words)
+            if choice is None:
+                continue
             words = [set(tokenize(u.text)) for u in choice.units]
             if any(_similar(w, s) for w in words for s in shown):
                 continue
@@ -237,10 +239,16 @@ class ExtractiveComposer:
         scored: list[_Scored],
         strong: list[_Scored],
         query_words: set[str],
-    ) -> _Choice:
+    ) -> _Choice | None:
         unit = candidate.unit
         group = [s.unit for s in scored if s.rank == candidate.rank and s.unit.group == unit.group]
         group.sort(key=lambda u: u.position)
+        if _continues(unit):
+            # Clauses of one sentence: the lead-in and every item, or nothing.
+            if sum(len(u.text) for u in group) + len(unit.lead) > LIST_MAX_CHARS:
+                return None
+            lead = unit.lead.rstrip(":").strip()
+            return _Choice(candidate.rank, tuple(group), candidate.score, lead, listed=True)
         short = (
             2 <= len(group) <= LIST_MAX_ITEMS and sum(len(u.text) for u in group) <= LIST_MAX_CHARS
         )
@@ -305,10 +313,20 @@ def _role(unit: Unit) -> int:
 
 
 def _usable(unit: Unit) -> bool:
-    """Whole, and long enough to be advice rather than a heading or a stray label."""
+    """Whole, and long enough to be advice rather than a heading or a stray label.
+
+    An item that continues its list's lead-in ("We are calling for:" / "- an end to ...")
+    is usable only with it: ``_as_choice`` shows the whole list under the lead-in.
+    """
     if unit.kind == "sentence":
         return len(unit.text.split()) >= MIN_WORDS and is_whole_sentence(unit.text)
+    if _continues(unit):
+        return bool(unit.lead)
     return len(unit.text.split()) >= 2
+
+
+def _continues(unit: Unit) -> bool:
+    return unit.kind == "item" and unit.text[:1].islower()
 
 
 def _defines(unit: Unit, weights: dict[str, float], alternatives: dict) -> bool:

@@ -191,3 +191,21 @@ def test_near_duplicates_from_overlapping_chunks_are_shown_once(composer):
 def test_without_a_model_units_are_scored_on_words(embeddings):
     reply = ExtractiveComposer().answer(Question("which metaphors should we avoid?"), WRAPPED)
     assert "Avoid water metaphors" in reply.text
+
+
+def test_a_list_that_continues_its_lead_in_is_shown_whole_under_it(composer):
+    demands = passage(
+        10,
+        "We are calling for:\n"
+        "- an end to visas that tie workers to one employer, so people can leave abuse;\n"
+        "- a firewall between labour inspection and immigration enforcement;\n"
+        "- a ban on recruitment fees charged to workers.",
+        locator="Key messages",
+    )
+    reply = composer.answer(Question("what do we want on tied visas?"), [demands])
+    assert reply.text == (
+        "• We are calling for:\n"
+        "   – an end to visas that tie workers to one employer, so people can leave abuse;\n"
+        "   – a firewall between labour inspection and immigration enforcement;\n"
+        "   – a ban on recruitment fees charged to workers. [1]"
+    )
