@@ -91,12 +91,17 @@ class Extracted:
 
 
 def is_document(path: Path) -> bool:
-    """True for files ingestion reads (not sidecars or other formats).
+    """True for files ingestion reads (not sidecars, hidden files or other formats).
 
-    Hidden files and folders are left out by the folder walk, relative to the source folder:
-    a source folder that itself lives under a hidden folder (``~/.local/share/...``) is read.
+    Hidden folders are left out by the folder walk, relative to the source folder: a source
+    folder that itself lives under a hidden folder (``~/.local/share/...``) is read.
     """
-    return path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not is_sidecar(path)
+    return (
+        path.is_file()
+        and not path.name.startswith(".")
+        and path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not is_sidecar(path)
+    )
 
 
 def skip_reason(path: Path) -> str:

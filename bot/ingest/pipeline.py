@@ -287,7 +287,7 @@ class _Run:
                         sidecars.append(path)
                     elif is_document(path):
                         files.append(_File(root, self.keys[root], path, rel))
-                    else:
+                    elif not self._is_policy(path):  # the staff policy lives beside the docs
                         self.report.skipped.append({"path": rel, "reason": skip_reason(path)})
             for sidecar in sidecars:
                 document = sidecar.with_name(sidecar.name[: -len(".meta.yaml")])
@@ -295,6 +295,12 @@ class _Run:
                     rel = sidecar.relative_to(root).as_posix()
                     self.report.orphan_sidecars.append(rel)
         return files
+
+    def _is_policy(self, path: Path) -> bool:
+        try:
+            return path.resolve() == Path(self.settings.policy_path).resolve()
+        except OSError:
+            return False
 
     def _check_link(self, root: Path, path: Path, what: str) -> bool:
         """True when a symlink stays inside its source folder; else warn and do not follow it."""
