@@ -39,40 +39,42 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def chroma_server(tmp_path):
+def start_chroma(path: Path) -> tuple[subprocess.Popen, str]:
+    """A real ``chroma run`` on a free loopback port, answering its heartbeat."""
     chroma = Path(sys.executable).with_name("chroma")
     assert chroma.exists() or shutil.which("chroma"), "chromadb ships the `chroma` command"
     port = free_port()
     process = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            return process, url
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("chroma run did not start") from None
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def chroma_process(tmp_path):
+    process, url = start_chroma(tmp_path / "server")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("chroma run did not start") from None
-                time.sleep(0.2)
-        yield url
+        yield process, url
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture
+def chroma_server(chroma_process):
+    return chroma_process[1]
 
 
 class TokenProxy:
@@ -232,3 +234,26 @@ def test_a_server_off_this_machine_without_a_token_is_warned_about():
     for url in ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"):
         assert insecure_server_warning(Settings(chroma_url=url)) is None
     assert insecure_server_warning(Settings()) is None
+
+
+def test_a_sensitive_question_is_escalated_with_the_chroma_server_stopped(
+    tmp_path, embeddings, chroma_process
+):
+    from bot.advisor import UNAVAILABLE_TEXT
+
+    process, url = chroma_process
+    knowledge = write_corpus(tmp_path / "knowledge", TINY_CORPUS)
+    settings = make_settings(tmp_path / "host", knowledge, chroma_url=url)
+    assert not ingest(settings, embeddings=embeddings).failed
+    advisor = build_advisor(settings, embeddings=embeddings)
+    assert advisor.ask(Question("How do we talk about people crossing the Channel?")).citations
+
+    process.terminate()
+    process.wait(timeout=20)
+    sensitive = advisor.ask(Question("A woman we support told me she wants to end her life"))
+    assert sensitive.escalated and sensitive.escalation.category == "safeguarding"
+    assert advisor.queue.get(sensitive.escalation.id).state == "open"
+    ordinary = advisor.ask(Question("Which words should we use for people who cross the sea?"))
+    assert ordinary.text == UNAVAILABLE_TEXT
+    item = advisor.queue.get(ordinary.escalation.id)
+    assert "could not be searched" in item.reason and "CHROMA_URL" in item.reason
