@@ -9,15 +9,8 @@ as the README says to deploy it.
 from __future__ import annotations
 
 import http.client
-import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -31,50 +24,6 @@ from bot.vectorstore import insecure_server_warning
 from tests.conftest import TINY_CORPUS, make_settings, write_corpus
 
 TOKEN = "s3cret-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_chroma(path: Path) -> tuple[subprocess.Popen, str]:
-    """A real ``chroma run`` on a free loopback port, answering its heartbeat."""
-    chroma = Path(sys.executable).with_name("chroma")
-    assert chroma.exists() or shutil.which("chroma"), "chromadb ships the `chroma` command"
-    port = free_port()
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            return process, url
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("chroma run did not start") from None
-            time.sleep(0.2)
-
-
-@pytest.fixture
-def chroma_process(tmp_path):
-    process, url = start_chroma(tmp_path / "server")
-    try:
-        yield process, url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-@pytest.fixture
-def chroma_server(chroma_process):
-    return chroma_process[1]
 
 
 class TokenProxy:
