@@ -40,6 +40,11 @@ PARAGRAPH_MAX_SENTENCES = 4  # a paragraph this short is shown whole when it ans
 RELATIVE_FLOOR = 0.6  # units scoring below this share of the best one are left out
 ABSOLUTE_FLOOR = 0.15
 ANSWER_FLOOR = 0.3  # when even the best unit scores below this, the passages don't answer
+# An answer whose cited passages hold less than this share of the question's information
+# (IDF-weighted words) is on the topic's edge, not on its subject ("Homes for Ukraine" answered
+# from hotel lines) unless the passages are close in meaning anyway.
+TOPIC_COVERAGE = 0.25
+CONFIDENT_MEANING = 0.5
 NEAR_DUPLICATE = 0.6  # word overlap (Jaccard) above which a unit repeats one already shown
 
 # Weights of the unit score; meaning and informative words count about equally.
@@ -127,9 +132,36 @@ class ExtractiveComposer:
             return None
         scored = self._score(question, passages)
         choices = self._choose(question, scored, passages)
-        if not choices:
+        if not choices or not self._on_subject(question, choices, passages):
             return None
         return _render(choices, passages)
+
+    def _on_subject(
+        self, question: Question, choices: list[_Choice], passages: Sequence[Passage]
+    ) -> bool:
+        """Do the cited documents speak to what the question is about?"""
+        if max(p.score for p in passages) >= CONFIDENT_MEANING:
+            return True
+        vocabulary = self._vocabulary()
+        # As in retrieval's keyword gate, a word the index has never seen counts half.
+        weights = {
+            t: vocabulary.idf.get(t, vocabulary.unseen_idf / 2)
+            for t in terms(search_text(question), drop=QUESTION_WORDS)
+        }
+        if not weights:
+            return True
+        cited = {passages[c.rank].source for c in choices}
+        words: set[str] = set()
+        for passage in passages:
+            if passage.source in cited:
+                words |= set(terms(f"{passage.title} {passage.locator} {passage.text}"))
+        alternatives = vocabulary.alternatives(search_text(question))
+        found = sum(
+            w
+            for term, w in weights.items()
+            if term in words or (term in alternatives and alternatives[term] <= words)
+        )
+        return found / sum(weights.values()) >= TOPIC_COVERAGE
 
     # -- scoring -------------------------------------------------------------------------------
     def _score(self, question: Question, passages: Sequence[Passage]) -> list[_Scored]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -209,3 +210,18 @@ def test_a_list_that_continues_its_lead_in_is_shown_whole_under_it(composer):
         "   – a firewall between labour inspection and immigration enforcement;\n"
         "   – a ban on recruitment fees charged to workers. [1]"
     )
+
+
+def test_an_answer_about_the_topic_but_not_the_subject_is_not_given(composer):
+    hotels = passage(
+        11,
+        "- Nobody should be afraid in the place they sleep.\n"
+        "- The people living in these hotels are our neighbours.",
+        locator="Our lines",
+    )
+    question = Question("What do we say about Homes for Ukraine sponsors ending placements?")
+    modest = replace(hotels, score=0.39)
+    assert composer.answer(question, [modest]) is None
+    # The same passage, when it is close in meaning, is trusted.
+    close = replace(hotels, score=0.62)
+    assert composer.answer(question, [close]) is not None
