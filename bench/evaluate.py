@@ -111,8 +111,11 @@ def fragments(answer: Answer, units: set[str]) -> tuple[int, int]:
         if not text or text.endswith(":"):
             continue  # a list's label line
         bare = _LABEL.sub("", text)
-        whole = bool(_FINAL.search(text)) or normalise(bare) in units or normalise(text) in units
-        if not whole or text[:1].islower():
+        in_source = normalise(bare) in units or normalise(text) in units
+        if line.lstrip().startswith("–"):
+            # An item of a list shown whole under its label: whole if the document has it.
+            broken += not in_source
+        elif not (_FINAL.search(text) or in_source) or text[:1].islower():
             broken += 1
     return count, broken
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.answer import Answer, Escalation, EscalationKind, Passage, Question, Reply
@@ -45,6 +45,10 @@ TOO_LONG_TEXT = (
     "Please send the question on its own, in a shorter message."
 )
 MAX_QUESTION_CHARS = 4000
+# The escalation check reads at most this much of an over-long message (its start and its
+# end, where a disclosure is likeliest): Slack's longest message, so work stays bounded
+# even for a megabyte pasted into the command line.
+MAX_CHECKED_CHARS = 40_000
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,10 @@ class Advisor:
     def _detect(self, question: Question) -> Detection | None:
         if self.detector is None:
             return None
+        if len(question.text) > MAX_CHECKED_CHARS:
+            head, tail = MAX_CHECKED_CHARS * 3 // 4, MAX_CHECKED_CHARS // 4
+            text = f"{question.text[:head]}\n{question.text[-tail:]}"
+            question = replace(question, text=text)
         try:
             return self.detector.detect(question)
         except Exception as exc:  # unsure whether it is sensitive: a person must look

@@ -41,6 +41,11 @@ PARAGRAPH_MAX_SENTENCES = 4  # a paragraph this short is shown whole when it ans
 RELATIVE_FLOOR = 0.6  # units scoring below this share of the best one are left out
 ABSOLUTE_FLOOR = 0.15
 ANSWER_FLOOR = 0.3  # when even the best unit scores below this, the passages don't answer
+# An answer whose cited passages hold less than this share of the question's information
+# (IDF-weighted words) is on the topic's edge, not on its subject ("Homes for Ukraine" answered
+# from hotel lines) unless the passages are close in meaning anyway.
+TOPIC_COVERAGE = 0.25
+CONFIDENT_MEANING = 0.5
 NEAR_DUPLICATE = 0.6  # word overlap (Jaccard) above which a unit repeats one already shown
 
 # Weights of the unit score; meaning and informative words count about equally.
@@ -132,9 +137,36 @@ class ExtractiveComposer:
             return Reply(text="\n".join(notes), citations=()) if notes else None
         scored = self._score(question, passages)
         choices = self._choose(question, scored, passages)
-        if not choices:
+        if not choices or not self._on_subject(question, choices, passages):
             return None
         return _render(choices, passages)
+
+    def _on_subject(
+        self, question: Question, choices: list[_Choice], passages: Sequence[Passage]
+    ) -> bool:
+        """Do the cited documents speak to what the question is about?"""
+        if max(p.score for p in passages) >= CONFIDENT_MEANING:
+            return True
+        vocabulary = self._vocabulary()
+        # As in retrieval's keyword gate, a word the index has never seen counts half.
+        weights = {
+            t: vocabulary.idf.get(t, vocabulary.unseen_idf / 2)
+            for t in terms(search_text(question), drop=QUESTION_WORDS)
+        }
+        if not weights:
+            return True
+        cited = {passages[c.rank].source for c in choices}
+        words: set[str] = set()
+        for passage in passages:
+            if passage.source in cited:
+                words |= set(terms(f"{passage.title} {passage.locator} {passage.text}"))
+        alternatives = vocabulary.alternatives(search_text(question))
+        found = sum(
+            w
+            for term, w in weights.items()
+            if term in words or (term in alternatives and alternatives[term] <= words)
+        )
+        return found / sum(weights.values()) >= TOPIC_COVERAGE
 
     # -- scoring -------------------------------------------------------------------------------
     def _score(self, question: Question, passages: Sequence[Passage]) -> list[_Scored]:
@@ -224,6 +256,8 @@ class ExtractiveComposer:
         used = 0
         for candidate in strong:
             choice = self._as_choice(candidate, scored, strong, query_words)
+            if choice is None:
+                continue
             words = [set(tokenize(u.text)) for u in choice.units]
             if any(_similar(w, s) for w in words for s in shown):
                 continue
@@ -242,10 +276,16 @@ class ExtractiveComposer:
         scored: list[_Scored],
         strong: list[_Scored],
         query_words: set[str],
-    ) -> _Choice:
+    ) -> _Choice | None:
         unit = candidate.unit
         group = [s.unit for s in scored if s.rank == candidate.rank and s.unit.group == unit.group]
         group.sort(key=lambda u: u.position)
+        if _continues(unit):
+            # Clauses of one sentence: the lead-in and every item, or nothing.
+            if sum(len(u.text) for u in group) + len(unit.lead) > LIST_MAX_CHARS:
+                return None
+            lead = unit.lead.rstrip(":").strip()
+            return _Choice(candidate.rank, tuple(group), candidate.score, lead, listed=True)
         short = (
             2 <= len(group) <= LIST_MAX_ITEMS and sum(len(u.text) for u in group) <= LIST_MAX_CHARS
         )
@@ -310,10 +350,20 @@ def _role(unit: Unit) -> int:
 
 
 def _usable(unit: Unit) -> bool:
-    """Whole, and long enough to be advice rather than a heading or a stray label."""
+    """Whole, and long enough to be advice rather than a heading or a stray label.
+
+    An item that continues its list's lead-in ("We are calling for:" / "- an end to ...")
+    is usable only with it: ``_as_choice`` shows the whole list under the lead-in.
+    """
     if unit.kind == "sentence":
         return len(unit.text.split()) >= MIN_WORDS and is_whole_sentence(unit.text)
+    if _continues(unit):
+        return bool(unit.lead)
     return len(unit.text.split()) >= 2
+
+
+def _continues(unit: Unit) -> bool:
+    return unit.kind == "item" and unit.text[:1].islower()
 
 
 def _defines(unit: Unit, weights: dict[str, float], alternatives: dict) -> bool:

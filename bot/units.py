@@ -42,6 +42,7 @@ class Unit:
     group: int
     position: int
     first_in_block: bool = True
+    lead: str = ""  # the sentence introducing a list ("We are calling for:"), for its items
 
 
 def units_of(text: str, locator: str = "") -> list[Unit]:
@@ -55,6 +56,7 @@ def _units_of(text: str, locator: str) -> tuple[Unit, ...]:
     out: list[Unit] = []
     group = 0
     previous: Block | None = None
+    lead = ""
     for block in blocks(text):
         if block.kind == "heading":
             previous = block
@@ -67,11 +69,20 @@ def _units_of(text: str, locator: str) -> tuple[Unit, ...]:
         )
         if not same_run:
             group += 1
+            # A list right after a sentence ending in ":" continues that sentence.
+            lead = ""
+            if block.kind == "item" and previous is not None and previous.kind == "paragraph":
+                last = (sentences(previous.text) or [""])[-1]
+                lead = last if last.endswith(":") else ""
         previous = block
         whole = block.kind == "item" or _is_question_and_answer(block.text)
         if block.kind == "row" or (whole and len(block.text) <= MAX_ITEM_CHARS):
             kind = "item" if block.kind == "paragraph" else block.kind
-            out.append(Unit(kind, block.text, section, group, len(out)))  # type: ignore[arg-type]
+            out.append(
+                Unit(
+                    kind, block.text, section, group, len(out), lead=lead if kind == "item" else ""
+                )  # type: ignore[arg-type]
+            )
             continue
         for index, sentence in enumerate(sentences(block.text)):
             out.append(Unit("sentence", sentence, section, group, len(out), index == 0))

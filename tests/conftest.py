@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: one embedder, a tiny corpus, a real advisor over it.
+"""Fixtures shared by every test: one embedder, a tiny corpus, a real advisor over it, and
+a real `chroma run` server on 127.0.0.1.
 
 The tiny corpus is ingested once per session into a real on-disk Chroma folder; each test
 that asks questions gets its own SQLite escalation database, so queue state never leaks.
@@ -7,6 +8,12 @@ that asks questions gets its own SQLite escalation database, so queue state neve
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -135,3 +142,50 @@ def lines_advisor(lines_settings: Settings, embeddings) -> Advisor:
     from bot.factory import build_advisor
 
     return build_advisor(lines_settings, embeddings=embeddings)
+
+
+# -- a real Chroma server ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_chroma(path: Path) -> tuple[subprocess.Popen, str]:
+    """A real ``chroma run`` on a free loopback port, answering its heartbeat."""
+    chroma = Path(sys.executable).with_name("chroma")
+    assert chroma.exists() or shutil.which("chroma"), "chromadb ships the `chroma` command"
+    port = free_port()
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            return process, url
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("chroma run did not start") from None
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def chroma_process(tmp_path):
+    process, url = start_chroma(tmp_path / "server")
+    try:
+        yield process, url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+def chroma_server(chroma_process):
+    return chroma_process[1]

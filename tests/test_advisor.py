@@ -146,3 +146,25 @@ def test_an_over_long_message_gets_a_polite_reply_but_is_still_checked(lines_adv
     disclosure = "Some background on our project. " * 150 + "Our client says he wants to die."
     answer = lines_advisor.ask(Question(disclosure))
     assert answer.escalated and answer.escalation.category == "safeguarding"
+
+
+def test_with_no_index_at_all_questions_are_kept_and_members_told_the_truth(tmp_path, embeddings):
+    from bot.advisor import UNAVAILABLE_TEXT
+    from bot.factory import build_advisor
+    from tests.conftest import make_settings
+
+    advisor = build_advisor(make_settings(tmp_path, tmp_path / "empty"), embeddings=embeddings)
+    sensitive = advisor.ask(Question("My client says she will kill herself if she is removed"))
+    assert sensitive.escalated and sensitive.escalation.category == "safeguarding"
+    ordinary = advisor.ask(Question("How do we talk about people crossing the Channel?"))
+    assert ordinary.text == UNAVAILABLE_TEXT
+    assert "lines ingest" in advisor.queue.get(ordinary.escalation.id).reason
+
+
+def test_a_megabyte_message_is_read_only_at_its_start_and_end(lines_advisor):
+    ordinary = "We run English classes for people who have just arrived. " * 18_000
+    answer = lines_advisor.ask(Question(ordinary + "Our client says he wants to die."))
+    assert answer.escalated and answer.escalation.category == "safeguarding"
+    stored = lines_advisor.queue.get(answer.escalation.id).question
+    assert len(stored) < 10_000  # the queue keeps a capped copy, not a megabyte
+    assert "longer than I can read" in lines_advisor.ask(Question(ordinary)).text

@@ -9,15 +9,8 @@ as the README says to deploy it.
 from __future__ import annotations
 
 import http.client
-import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -31,48 +24,6 @@ from bot.vectorstore import insecure_server_warning
 from tests.conftest import TINY_CORPUS, make_settings, write_corpus
 
 TOKEN = "s3cret-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    chroma = Path(sys.executable).with_name("chroma")
-    assert chroma.exists() or shutil.which("chroma"), "chromadb ships the `chroma` command"
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("chroma run did not start") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 class TokenProxy:
@@ -232,3 +183,26 @@ def test_a_server_off_this_machine_without_a_token_is_warned_about():
     for url in ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"):
         assert insecure_server_warning(Settings(chroma_url=url)) is None
     assert insecure_server_warning(Settings()) is None
+
+
+def test_a_sensitive_question_is_escalated_with_the_chroma_server_stopped(
+    tmp_path, embeddings, chroma_process
+):
+    from bot.advisor import UNAVAILABLE_TEXT
+
+    process, url = chroma_process
+    knowledge = write_corpus(tmp_path / "knowledge", TINY_CORPUS)
+    settings = make_settings(tmp_path / "host", knowledge, chroma_url=url)
+    assert not ingest(settings, embeddings=embeddings).failed
+    advisor = build_advisor(settings, embeddings=embeddings)
+    assert advisor.ask(Question("How do we talk about people crossing the Channel?")).citations
+
+    process.terminate()
+    process.wait(timeout=20)
+    sensitive = advisor.ask(Question("A woman we support told me she wants to end her life"))
+    assert sensitive.escalated and sensitive.escalation.category == "safeguarding"
+    assert advisor.queue.get(sensitive.escalation.id).state == "open"
+    ordinary = advisor.ask(Question("Which words should we use for people who cross the sea?"))
+    assert ordinary.text == UNAVAILABLE_TEXT
+    item = advisor.queue.get(ordinary.escalation.id)
+    assert "could not be searched" in item.reason and "CHROMA_URL" in item.reason

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -191,3 +192,36 @@ def test_near_duplicates_from_overlapping_chunks_are_shown_once(composer):
 def test_without_a_model_units_are_scored_on_words(embeddings):
     reply = ExtractiveComposer().answer(Question("which metaphors should we avoid?"), WRAPPED)
     assert "Avoid water metaphors" in reply.text
+
+
+def test_a_list_that_continues_its_lead_in_is_shown_whole_under_it(composer):
+    demands = passage(
+        10,
+        "We are calling for:\n"
+        "- an end to visas that tie workers to one employer, so people can leave abuse;\n"
+        "- a firewall between labour inspection and immigration enforcement;\n"
+        "- a ban on recruitment fees charged to workers.",
+        locator="Key messages",
+    )
+    reply = composer.answer(Question("what do we want on tied visas?"), [demands])
+    assert reply.text == (
+        "• We are calling for:\n"
+        "   – an end to visas that tie workers to one employer, so people can leave abuse;\n"
+        "   – a firewall between labour inspection and immigration enforcement;\n"
+        "   – a ban on recruitment fees charged to workers. [1]"
+    )
+
+
+def test_an_answer_about_the_topic_but_not_the_subject_is_not_given(composer):
+    hotels = passage(
+        11,
+        "- Nobody should be afraid in the place they sleep.\n"
+        "- The people living in these hotels are our neighbours.",
+        locator="Our lines",
+    )
+    question = Question("What do we say about Homes for Ukraine sponsors ending placements?")
+    modest = replace(hotels, score=0.39)
+    assert composer.answer(question, [modest]) is None
+    # The same passage, when it is close in meaning, is trusted.
+    close = replace(hotels, score=0.62)
+    assert composer.answer(question, [close]) is not None

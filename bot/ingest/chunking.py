@@ -5,6 +5,7 @@ Each chunk keeps its place (the section heading, or the page) so a citation can 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
@@ -15,6 +16,7 @@ from bot.text import join_wrapped
 CHUNK_SIZE = 900
 CHUNK_OVERLAP = 120
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,31 @@ def _sized(locator: str, text: str) -> list[Chunk]:
     text = text.strip()
     if not text:
         return []
-    return [
-        Chunk(locator or "Introduction", part.strip()) for part in _size_splitter.split_text(text)
-    ]
+    parts = [part.strip() for part in _size_splitter.split_text(text)]
+    return [Chunk(locator or "Introduction", part) for part in _with_table_headers(text, parts)]
+
+
+def _with_table_headers(text: str, parts: list[str]) -> list[str]:
+    """Parts that begin inside a Markdown table get the table's header rows again.
+
+    A long table is split between chunks; without its header, a later chunk's rows lose the
+    column names ("Instead of", "We say", "Why") that say which cell is which.
+    """
+    lines = text.split("\n")
+    headers: dict[str, str] = {}  # row -> the header (and rule) of the table it belongs to
+    header: str | None = None
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped.startswith("|"):
+            header = None
+            continue
+        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        if header is None and _TABLE_RULE.match(following):
+            header = f"{stripped}\n{following}"
+        elif header is not None and not _TABLE_RULE.match(stripped):
+            headers.setdefault(stripped, header)
+    out = []
+    for part in parts:
+        first = part.split("\n", 1)[0].strip()
+        out.append(f"{headers[first]}\n{part}" if first in headers else part)
+    return out

@@ -91,12 +91,17 @@ class Extracted:
 
 
 def is_document(path: Path) -> bool:
-    """True for files ingestion reads (not sidecars or other formats).
+    """True for files ingestion reads (not sidecars, hidden files or other formats).
 
-    Hidden files and folders are left out by the folder walk, relative to the source folder:
-    a source folder that itself lives under a hidden folder (``~/.local/share/...``) is read.
+    Hidden folders are left out by the folder walk, relative to the source folder: a source
+    folder that itself lives under a hidden folder (``~/.local/share/...``) is read.
     """
-    return path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not is_sidecar(path)
+    return (
+        path.is_file()
+        and not path.name.startswith(".")
+        and path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not is_sidecar(path)
+    )
 
 
 def skip_reason(path: Path) -> str:
@@ -104,8 +109,6 @@ def skip_reason(path: Path) -> str:
     suffix = path.suffix.lower()
     if path.name.startswith("~$"):
         return "an Office lock file (the document is open somewhere); it is not a document"
-    if path.name == "checks.yaml":  # bot.ingest.regression reads it from a source folder's top
-        return "questions for the re-ingest check (read by `lines ingest`, not indexed)"
     if suffix in _SKIP_REASONS:
         return _SKIP_REASONS[suffix]
     if suffix in _IMAGE_SUFFIXES:

@@ -48,6 +48,7 @@ from bot.ingest.manifest import (
     open_manifest_store,
 )
 from bot.ingest.metadata import is_sidecar
+from bot.ingest.regression import CHECKS_FILE
 from bot.settings import Settings
 from bot.units import embed_units
 from bot.vectorstore import insecure_server_warning, open_client, open_collection, server_error
@@ -287,7 +288,9 @@ class _Run:
                         sidecars.append(path)
                     elif is_document(path):
                         files.append(_File(root, self.keys[root], path, rel))
-                    else:
+                    elif not self._is_policy(path) and rel != CHECKS_FILE:
+                        # The staff policy and the re-ingest check's questions live beside
+                        # the documents; neither is a document nor a file to report.
                         self.report.skipped.append({"path": rel, "reason": skip_reason(path)})
             for sidecar in sidecars:
                 document = sidecar.with_name(sidecar.name[: -len(".meta.yaml")])
@@ -295,6 +298,12 @@ class _Run:
                     rel = sidecar.relative_to(root).as_posix()
                     self.report.orphan_sidecars.append(rel)
         return files
+
+    def _is_policy(self, path: Path) -> bool:
+        try:
+            return path.resolve() == Path(self.settings.policy_path).resolve()
+        except OSError:
+            return False
 
     def _check_link(self, root: Path, path: Path, what: str) -> bool:
         """True when a symlink stays inside its source folder; else warn and do not follow it."""

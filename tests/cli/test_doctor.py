@@ -20,7 +20,6 @@ from tests.cli.test_main import closed_port
 from tests.conftest import TINY_CORPUS, make_settings, write_corpus
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
-from tests.test_chroma_server import chroma_server  # noqa: F401 - a real `chroma run`
 
 READ_ONLY_SLACK = {"auth.test", "apps.connections.open"}
 
@@ -201,7 +200,7 @@ def test_a_chroma_server_that_answers_and_one_that_does_not(
     lines_cli,
     monkeypatch,
     tmp_path,
-    chroma_server,  # noqa: F811 - the fixture imported above
+    chroma_server,
     embeddings,
 ):
     knowledge = write_corpus(tmp_path / "knowledge", TINY_CORPUS)

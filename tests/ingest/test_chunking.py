@@ -24,3 +24,20 @@ def test_long_sections_are_split_by_size_and_keep_their_place():
 
 def test_empty_sections_make_no_chunks():
     assert chunk_sections([Section("page 1", "   \n  ")]) == []
+
+
+def test_a_table_split_between_chunks_keeps_its_header_in_each():
+    from bot.units import units_of
+
+    rows = "\n".join(
+        f"| term number {n} used about people | a better phrase number {n} | reason {n} is "
+        "that the words shape how readers picture the people we write about |"
+        for n in range(12)
+    )
+    text = f"## At a glance\n\n| Instead of | We say | Why |\n| --- | --- | --- |\n{rows}\n"
+    chunks = chunk_sections([Section(locator="", text=text, markdown=True)])
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert chunk.text.startswith("| Instead of | We say | Why |\n| --- | --- | --- |")
+        for unit in units_of(chunk.text, chunk.locator):
+            assert unit.text.startswith("Instead of: term number"), unit.text

@@ -148,3 +148,21 @@ def test_a_source_folder_under_a_hidden_folder_is_read_but_hidden_files_in_it_ar
     (knowledge / ".drafts" / "draft.md").write_text("# Draft\n\nNot yet.\n", encoding="utf-8")
     report = ingest(make_settings(tmp_path, knowledge), embeddings=embeddings)
     assert report.added == ["guide.md"] and not report.failed
+
+
+def test_the_staff_policy_kept_beside_the_documents_is_not_reported_as_skipped(
+    tmp_path, embeddings
+):
+    from bot.ingest.pipeline import ingest
+    from tests.conftest import make_settings
+
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "policy").mkdir(parents=True)
+    (knowledge / "guide.md").write_text("# Guide\n\nSay people, not numbers.\n", encoding="utf-8")
+    (knowledge / "policy" / "escalation.yaml").write_text("categories: {}\n", encoding="utf-8")
+    (knowledge / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    settings = make_settings(
+        tmp_path, knowledge, policy_path=knowledge / "policy" / "escalation.yaml"
+    )
+    report = ingest(settings, embeddings=embeddings)
+    assert [s["path"] for s in report.skipped] == ["notes.yaml"]
