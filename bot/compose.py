@@ -131,14 +131,14 @@ class ExtractiveComposer:
         """Bullets of whole units with [n] markers, or None when nothing answers the question."""
         if not passages:
             return None
-        if all(p.status == EXPIRED for p in passages):
-            # Only an expired document matched: nothing to cite, but the member hears why.
+        # An expired document is returned only alone, to be named, never cited.
+        citable = passages[0].status != EXPIRED
+        scored = self._score(question, passages) if citable else []
+        choices = self._choose(question, scored, passages) if scored else []
+        if not choices or not self._on_subject(question, choices, passages):
+            # Nothing to cite; if the best match has expired, the member still hears why.
             notes = answer_notes((), passages, today())
             return Reply(text="\n".join(notes), citations=()) if notes else None
-        scored = self._score(question, passages)
-        choices = self._choose(question, scored, passages)
-        if not choices or not self._on_subject(question, choices, passages):
-            return None
         return _render(choices, passages)
 
     def _on_subject(

@@ -70,8 +70,9 @@ date: 2025-01-10
 ---
 ## Barges and camps
 
-When you talk about barges or former military camps used as accommodation, describe the
-people living there and what they need, not the site.
+When you talk about a barge such as the Bibby Stockholm in Portland, or former military
+camps used as accommodation, describe the people living there and what they need, not the
+site.
 """,
         "lines/rwanda.md": f"""---
 title: "Lines to take: the Rwanda plan"
@@ -191,3 +192,27 @@ def test_notes_come_in_a_fixed_order_and_each_document_once():
         "you use it [1].",
         "Note: Gone doc expired on 2025-12-01 and is no longer used.",
     ]
+
+
+def test_when_nothing_else_answers_the_expired_best_match_is_still_named(embeddings):
+    from bot.compose import ExtractiveComposer
+
+    off_topic = Passage(
+        "c1",
+        "The office is closed on bank holidays and the kettle is broken.",
+        "guidance/office.md",
+        "Office notes",
+        "guidance",
+        "Practicalities",
+        "2025-01-01",
+        score=0.36,
+        expired_match="Lines to take: the barge",
+        expired_on="2026-01-01",
+    )
+    reply = ExtractiveComposer(embeddings).answer(
+        Question("What do we say about the Portland barge?"), [off_topic]
+    )
+    assert reply is not None and reply.citations == ()
+    assert (
+        reply.text == "Note: Lines to take: the barge expired on 2026-01-01 and is no longer used."
+    )
