@@ -16,10 +16,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
 from langchain_core.embeddings import Embeddings
 
-from bot.advisor import Advisor, Detector, EscalationQueue
+from bot.advisor import (
+    CHECK_FAILED_TEXT,
+    MAX_CHECKED_CHARS,
+    Advisor,
+    Detection,
+    Detector,
+    EscalationQueue,
+)
 from bot.answer import Citation, Escalation, Origin, Passage, Question
 from bot.check.findings import DraftCheck, Finding, FramingNote
 from bot.check.framing import Note, framing_notes
@@ -52,15 +60,19 @@ class DraftChecker:
     def check(self, text: str, origin: Origin | None = None) -> DraftCheck:
         """Findings and framing notes for ``text``, or an escalation when staff must see it.
 
-        Raises ``IndexEmpty`` when nothing has been ingested yet.
+        Raises ``IndexEmpty`` when nothing has been ingested yet, but only after the
+        escalation check: a sensitive draft goes to staff whatever state the index is in,
+        and a failing detector hands the draft to staff rather than guessing (as the
+        advisor does for a question).
         """
         origin = origin or Origin()
-        guidance = self.rulebook.guidance()
         question = Question(text=text, origin=origin)
-        detection = self.detector.detect(question) if self.detector and text.strip() else None
+        # Detection comes before the rules are read, as it comes before retrieval for a
+        # question: a sensitive draft reaches staff even when the index is missing or broken.
+        detection = self._detect(question)
         if detection is not None:
             # Staff see the guidance the draft touches, as they see passages for a question.
-            passages = _passages(self._matches(guidance, Draft(text)))
+            passages = self._touched(text)
             item_id = None
             if self.queue is not None:
                 item_id = self.queue.open_item(
@@ -83,7 +95,32 @@ class DraftChecker:
                 ),
                 reply=detection.holding_reply,
             )
-        return self.check_wording(text, guidance)
+        return self.check_wording(text)
+
+    def _detect(self, question: Question) -> Detection | None:
+        if self.detector is None or not question.text.strip():
+            return None
+        if len(question.text) > MAX_CHECKED_CHARS:  # bounded work, read as the advisor reads
+            head, tail = MAX_CHECKED_CHARS * 3 // 4, MAX_CHECKED_CHARS // 4
+            question = replace(question, text=f"{question.text[:head]}\n{question.text[-tail:]}")
+        try:
+            return self.detector.detect(question)
+        except Exception as exc:  # unsure whether it is sensitive: a person must look
+            log.error("the escalation check failed (%s)", type(exc).__name__, exc_info=True)
+            return Detection(
+                kind="sensitive",
+                category="unchecked",
+                reason=f"The escalation check failed ({type(exc).__name__}); a person must look.",
+                holding_reply=CHECK_FAILED_TEXT,
+            )
+
+    def _touched(self, text: str) -> list[Passage]:
+        """The guidance a draft touches, for staff; nothing when the rules cannot be read."""
+        try:
+            return _passages(self._matches(self.rulebook.guidance(), Draft(text)))
+        except Exception as exc:  # a courtesy for staff: never let it block the hand-over
+            log.warning("no guidance passages for staff (%s)", type(exc).__name__)
+            return []
 
     def check_wording(self, text: str, guidance: Guidance | None = None) -> DraftCheck:
         """Findings and framing notes only, without the escalation check (for evaluation)."""

@@ -75,3 +75,36 @@ def test_citations_are_numbered_once_per_check(wired):
     # "illegals" and "illegal immigrants" cite the same labelled item: the same number.
     assert numbers[0][0] == numbers[1][0] == 1
     assert [c.number for c in result.citations] == sorted({n for ns in numbers for n in ns})
+
+
+def test_with_no_index_a_sensitive_draft_still_reaches_staff(tmp_path, embeddings):
+    from bot.check.rulebook import IndexEmpty
+    from bot.factory import build_advisor
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, tmp_path / "empty")
+    advisor = build_advisor(settings, embeddings=embeddings)
+    checker = build_checker(settings, advisor=advisor)
+    draft = "Post draft: my client says she will kill herself if she is removed."
+    result = checker.check(draft, Origin(platform="slack", user="U1", event_id="Ev9"))
+    assert result.escalated and result.escalation.category == "safeguarding"
+    assert advisor.queue.get(result.escalation.id).passages == []
+    with pytest.raises(IndexEmpty, match="ingest"):
+        checker.check("The leaflet calls them illegals.")
+
+
+def test_a_failing_escalation_check_hands_the_draft_to_a_person(wired):
+    from bot.advisor import CHECK_FAILED_TEXT
+
+    class BrokenDetector:
+        def detect(self, question):
+            raise RuntimeError("model file unreadable")
+
+    checker, queue = wired
+    checker.detector = BrokenDetector()
+    result = checker.check("The leaflet calls them illegals.", Origin(event_id="Ev10"))
+    assert result.escalated and result.reply == CHECK_FAILED_TEXT and result.findings == ()
+    item = queue.get(result.escalation.id)
+    assert item.category == "unchecked" and item.for_staff
+    # Staff still see the guidance the draft touches.
+    assert [p["source"] for p in item.passages] == ["guidance/labelled.md", "guidance/prose.md"]
