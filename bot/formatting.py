@@ -8,6 +8,9 @@ never less than what either platform counts, so text trimmed here always fits.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
+
 ELLIPSIS = "…"
 
 
@@ -64,3 +67,54 @@ def split_to_fit(text: str, limit: int) -> list[str]:
         current += line
     pieces.append(current)
     return [p.strip() for p in pieces if p.strip()]
+
+
+def fit_marked(
+    parts: Sequence[tuple[str, bool]],
+    limit: int,
+    render: Callable[[str, bool], str],
+) -> list[str]:
+    """Text made of plain and marked ``parts``, rendered and split into pieces of ``limit``.
+
+    ``render(text, marked)`` escapes a stretch of text for a platform and wraps marked ones
+    in its markup. Pieces break only between words, so no escape sequence or markup is ever
+    cut in two; whitespace at a break is dropped. A single word too long for ``limit`` is
+    split before rendering, so its pieces are still escaped whole.
+    """
+    tokens: list[tuple[str, bool]] = []  # (raw text, marked): words and whitespace runs
+    for text, marked in parts:
+        if marked and measure(render(text, True)) <= limit // 2:
+            tokens.append((text, True))  # a flagged phrase stays one stretch of markup
+            continue
+        tokens.extend((word, marked) for word in _WORDS.findall(text))
+    pieces: list[str] = []
+    current = pending = ""  # ``pending``: rendered whitespace waiting for the next word
+    for raw, marked in tokens:
+        if raw.isspace():
+            pending = render(raw, False) if current else ""
+            continue
+        for chunk in _rendered_chunks(raw, marked, limit, render):
+            if current and measure(current) + measure(pending) + measure(chunk) > limit:
+                pieces.append(current)
+                current = pending = ""
+            current += pending + chunk
+            pending = ""
+    pieces.append(current)
+    return [piece for piece in pieces if piece.strip()]
+
+
+_WORDS = re.compile(r"\s+|\S+")
+
+
+def _rendered_chunks(
+    raw: str, marked: bool, limit: int, render: Callable[[str, bool], str]
+) -> list[str]:
+    """``raw`` rendered, in as few chunks as fit ``limit`` (each rendered on its own)."""
+    chunks: list[str] = []
+    while raw:
+        size = min(len(raw), limit)  # rendering never makes text shorter
+        while size > 1 and measure(render(raw[:size], marked)) > limit:
+            size = max(1, size // 2) if size > 64 else size - 1
+        chunks.append(render(raw[:size], marked))
+        raw = raw[size:]
+    return chunks

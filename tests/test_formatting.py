@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.formatting import cut, measure, split_to_fit, trim
+from bot.formatting import cut, fit_marked, measure, split_to_fit, trim
 
 EMOJI = "🙏🏽"  # two code points, four UTF-16 units
 
@@ -39,3 +39,25 @@ def test_split_pieces_fit_and_keep_every_word():
     pieces = split_to_fit(text, 100)
     assert all(measure(p) <= 100 for p in pieces)
     assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+
+
+def _markup(text: str, marked: bool) -> str:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
+    return f"*{escaped}*" if marked else escaped
+
+
+def test_marked_text_is_split_between_words_never_inside_markup_or_an_escape():
+    parts = [("a & b " * 40, False), ("flagged words", True), (" <c> " * 40, False)]
+    pieces = fit_marked(parts, 50, _markup)
+    assert all(measure(p) <= 50 for p in pieces)
+    joined = " ".join(pieces)
+    assert "*flagged words*" in joined
+    assert all(p.count("&") == p.count("&amp;") + p.count("&lt;") for p in pieces)
+    assert not any(p != p.strip() for p in pieces)  # whitespace at a break is dropped
+    assert joined.split() == "".join(_markup(t, m) for t, m in parts).split()
+
+
+def test_a_word_longer_than_the_limit_is_split_before_it_is_escaped():
+    pieces = fit_marked([("<" * 100 + EMOJI * 30, False)], 40, _markup)
+    assert all(measure(p) <= 40 for p in pieces)
+    assert "".join(pieces) == "&lt;" * 100 + EMOJI * 30

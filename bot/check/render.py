@@ -3,13 +3,15 @@
 Surfaces escape and format; this module only decides what is said and in what order:
 
 - ``segments`` splits the draft into plain and flagged pieces, so a surface can escape each
-  piece and wrap the flagged ones in its own markup (bold in Slack, underline in Discord);
+  piece and wrap the flagged ones in its own markup (bold in Slack and in Discord);
+- ``excerpts`` gives only the stretches around flagged words, for drafts too long to show;
 - ``finding_line`` and ``note_line`` are the one-line summaries ("found → suggestion. Why [n]");
 - ``render_text`` puts it all together for a terminal, marking flagged words «like this».
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -39,6 +41,69 @@ def segments(check: DraftCheck) -> list[Segment]:
         position = finding.end
     if position < len(check.text):
         out.append(Segment(check.text[position:]))
+    return out
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A stretch of a long draft around flagged words, whitespace runs shown as one space.
+
+    ``cut_before`` and ``cut_after`` say whether the draft goes on before or after it, so a
+    surface can show "…" there.
+    """
+
+    segments: tuple[Segment, ...]
+    cut_before: bool
+    cut_after: bool
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def excerpts(check: DraftCheck, context: int = 60) -> list[Excerpt]:
+    """The flagged stretches of the draft, each with about ``context`` characters either side.
+
+    Windows start and end on whole words and overlapping ones are merged, so every finding
+    appears exactly once, in order. For drafts too long to show whole on a chat platform.
+    """
+    text = check.text
+    windows: list[list[int]] = []
+    for finding in check.findings:
+        start = max(0, finding.start - context)
+        if start > 0 and not text[start - 1].isspace():  # no word shown cut in half
+            space = _SPACE.search(text, start, finding.start)
+            start = space.end() if space else finding.start
+        end = min(len(text), finding.end + context)
+        if end < len(text):
+            spaces = list(_SPACE.finditer(text, finding.end, end))
+            end = spaces[-1].start() if spaces else finding.end
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], end)
+        else:
+            windows.append([start, end])
+    out: list[Excerpt] = []
+    pieces = segments(check)
+    for start, end in windows:
+        clipped: list[Segment] = []
+        position = 0
+        for piece in pieces:
+            piece_end = position + len(piece.text)
+            lo, hi = max(start, position), min(end, piece_end)
+            if lo < hi:
+                words = _SPACE.sub(" ", piece.text[lo - position : hi - position])
+                clipped.append(Segment(words, piece.finding))
+            position = piece_end
+        if clipped and clipped[0].finding is None:
+            clipped[0] = Segment(clipped[0].text.lstrip())
+        if clipped and clipped[-1].finding is None:
+            clipped[-1] = Segment(clipped[-1].text.rstrip())
+        out.append(
+            Excerpt(
+                tuple(c for c in clipped if c.text),
+                cut_before=bool(text[:start].strip()),
+                cut_after=bool(text[end:].strip()),
+            )
+        )
     return out
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from bot.answer import Citation, Escalation
 from bot.check.findings import DraftCheck, Finding, FramingNote
-from bot.check.render import NOTHING_FOUND, finding_line, marked_text, render_text, segments
+from bot.check.render import (
+    NOTHING_FOUND,
+    excerpts,
+    finding_line,
+    marked_text,
+    render_text,
+    segments,
+)
 
 CITE = Citation(1, "guidance/t.md", "Terms", "People", 'Avoid: "illegals".')
 TEXT = "Café: twelve illegals moved in, the leaflet says 🙄."
@@ -52,3 +59,39 @@ def test_terminal_text_for_nothing_found_and_for_an_escalation():
     out = render_text(escalated)
     assert out.startswith("Staff will reply here.")
     assert "handed to staff (threats), item #4: matched" in out
+
+
+def test_excerpts_show_each_finding_once_with_whole_words_around_it():
+    filler = "We planted beans in the community garden this spring. " * 4
+    text = filler + "Some call them illegals; others say queue-jumpers. " + filler + "Boat people."
+    spans = [("illegals", text.index("illegals")), ("queue-jumpers", text.index("queue-"))]
+    spans.append(("Boat people", text.index("Boat")))
+    check = DraftCheck(
+        text=text,
+        findings=tuple(Finding(s, s + len(w), w, "", "", (CITE,)) for w, s in spans),
+    )
+    parts = excerpts(check, context=30)
+    # The first two findings are close: one excerpt. The last ends the draft: nothing after.
+    assert len(parts) == 2
+    first, last = parts
+    assert first.cut_before and first.cut_after and last.cut_before and not last.cut_after
+    shown = "".join(s.text for s in first.segments)
+    assert shown.startswith("this spring. Some call")  # whole words only
+    assert shown.endswith("We planted beans in the")
+    assert [(s.text, s.finding) for s in first.segments if s.finding] == [
+        ("illegals", 1),
+        ("queue-jumpers", 2),
+    ]
+    assert [(s.text, s.finding) for s in last.segments if s.finding] == [("Boat people", 3)]
+    assert all(not s.text.startswith(" ") for s in (first.segments[0], last.segments[0]))
+
+
+def test_excerpts_show_line_breaks_as_spaces_and_the_whole_of_a_short_draft():
+    text = "Illegal\nimmigrants,\n\nthey said."
+    check = DraftCheck(text=text, findings=(Finding(0, 18, text[:18], "", "", (CITE,)),))
+    (only,) = excerpts(check)
+    assert not only.cut_before and not only.cut_after
+    assert [(s.text, s.finding) for s in only.segments] == [
+        ("Illegal immigrants", 1),
+        (", they said.", None),
+    ]
