@@ -430,8 +430,11 @@ def build_app(
     surface = SlackSurface(settings, advisor, client)
     surface.identify()
 
-    from bot.slack.handlers import buttons, members, staff
+    from bot.check.checker import build_checker
+    from bot.slack.handlers import buttons, check, members, staff
 
+    # One checker per running app, sharing the advisor's detector, queue and embedder.
+    check.register(app, surface, build_checker(settings, advisor=advisor))  # before members
     members.register(app, surface)
     buttons.register(app, surface)
     staff.register(app, surface)

@@ -16,9 +16,11 @@ import json
 import re
 
 from bot.answer import Answer, Citation
+from bot.check.findings import DraftCheck
+from bot.check.render import NOTHING_FOUND, excerpts, finding_line, note_line, segments
 from bot.escalation.desk import StaffCard
 from bot.escalation.states import LABELS
-from bot.formatting import measure, split_to_fit, trim
+from bot.formatting import fit_marked, measure, split_to_fit, trim
 
 TEXT_LIMIT = 3000  # characters in one section's or context element's text
 HEADER_LIMIT = 150
@@ -273,3 +275,103 @@ def note_messages(text: str) -> list[Message]:
     blocks = [_context("ℹ️ *A note from Lines*")]
     blocks.extend(_section(piece) for piece in split_to_fit(body, TEXT_LIMIT))
     return _messages(blocks, f"A note from Lines: {body}")
+
+
+# -- Check my draft ---------------------------------------------------------------------------
+
+CHECK_SHORTCUT = "check_with_lines"  # the message shortcut's callback id (slack-manifest.yaml)
+EXCERPT_CONTEXT = 60  # characters either side of a flagged word when a draft is too long to show
+RULE_LINE_LIMIT = 900  # each finding line, before escaping (a guide's reason can run on)
+SOURCE_QUOTE_LIMIT = 300  # each source's quote under its title
+ONLY_YOU = "Only you can see this."
+
+
+# mrkdwn has no escape for its own markup. In a quoted draft bold must mean "flagged", so the
+# draft's own asterisks (and backticks, whose code spans would hide the bold) are shown as
+# look-alikes that format nothing.
+_INERT = str.maketrans({"*": "∗", "`": "ˋ"})
+
+
+def _bold_draft(text: str, marked: bool) -> str:
+    """A stretch of a quoted draft: escaped, flagged words in bold, line ends still quoted."""
+    text = text.translate(_INERT)
+    if not marked:
+        return safe(text).replace("\n", "\n>")
+    # mrkdwn bold stops at a line end, and needs no space just inside its asterisks.
+    return "\n>".join(
+        f"*{safe(line.strip())}*" if line.strip() else "" for line in text.split("\n")
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _draft_sections(check: DraftCheck) -> list[dict]:
+    """The draft quoted with flagged words in bold; only the flagged stretches when long."""
+    limit = TEXT_LIMIT - 1  # each piece is quoted with a leading ">"
+    whole = [(s.text, s.finding is not None) for s in segments(check)]
+    pieces = fit_marked(whole, limit, _bold_draft)
+    head = "*Your draft*, with the words to change in bold:"
+    if len(pieces) > 1:
+        # Too long for one section: show where the words are rather than the whole draft
+        # back (the member has it), so the reply stays short and within one message.
+        head = (
+            f"*Your draft* is long ({len(check.text):,} characters), so here are only the "
+            "passages with words to change, in bold:"
+        )
+        parts: list[tuple[str, bool]] = []
+        for n, excerpt in enumerate(excerpts(check, EXCERPT_CONTEXT)):
+            if n:
+                parts.append(("\n", False))
+            if excerpt.cut_before:
+                parts.append(("… ", False))
+            parts.extend((seg.text, seg.finding is not None) for seg in excerpt.segments)
+            if excerpt.cut_after:
+                parts.append((" …", False))
+        pieces = fit_marked(parts, limit, _bold_draft)
+    return [_section(head)] + [_section(">" + piece) for piece in pieces]
+
+
+def check_messages(check: DraftCheck, holding: str | None = None) -> list[Message]:
+    """A draft check as only its author sees it: the draft with flagged words in bold, one
+    line per finding (found → suggestion, why, [n]), framing notes and the sources.
+
+    An escalated draft gets only its holding reply (``holding`` replaces ``check.reply``, with
+    its ``{where}`` filled); a draft with nothing to change gets one short line.
+    """
+    note = _context(ONLY_YOU)
+    if check.escalation is not None:
+        body = safe(check.reply if holding is None else holding)
+        sections = [_section(piece) for piece in split_to_fit(body, TEXT_LIMIT)]
+        return _messages([*sections, note], body)
+    if not check.findings and not check.framing:
+        body = f"✅ *Nothing to change.* {safe(NOTHING_FOUND)}"
+        return _messages([_section(body), note], f"Nothing to change. {NOTHING_FOUND}")
+    blocks: list[dict] = []
+    if check.findings:
+        blocks.extend(_draft_sections(check))
+        lines = "\n".join(
+            f"{n}. {safe(trim(_one_line(finding_line(f)), RULE_LINE_LIMIT))}"
+            for n, f in enumerate(check.findings, start=1)
+        )
+        blocks.extend(_section(p) for p in split_to_fit(f"*Words to change*\n{lines}", TEXT_LIMIT))
+    else:
+        blocks.append(_section(f"*No words to change.* {safe(NOTHING_FOUND)}"))
+    if check.framing:
+        notes = "\n".join(f"• {safe(_one_line(note_line(n)))}" for n in check.framing)
+        blocks.extend(_section(p) for p in split_to_fit(f"*Framing*\n{notes}", TEXT_LIMIT))
+    blocks.append({"type": "divider"})
+    sources = "\n".join(
+        f"{citation_line(c)}\n“{safe(trim(_one_line(c.quote), SOURCE_QUOTE_LIMIT))}”"
+        for c in check.citations
+    )
+    blocks.extend(_section(p) for p in split_to_fit(f"*Sources*\n{sources}", TEXT_LIMIT))
+    blocks.append(note)
+    count = len(check.findings)
+    fallback = (
+        f"Lines checked your draft: {count} word{'s' if count != 1 else ''} to change."
+        if count
+        else "Lines checked your draft: no words to change, but a note on framing."
+    )
+    return _messages(blocks, fallback)

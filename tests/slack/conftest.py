@@ -114,10 +114,52 @@ class HttpSlackApp:
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded")
 
+    def shortcut(
+        self,
+        message: dict,
+        user: str = MEMBER,
+        channel: str = "CPUBLIC",
+        name: str | None = None,
+        callback_id: str = "check_with_lines",
+    ) -> tuple[int, str]:
+        """A message shortcut on ``message``, as Slack sends it (``type: message_action``);
+        what the app sends to its response_url is recorded under ``name``."""
+        trigger = f"trig-{time.monotonic_ns()}"
+        return self.interact(
+            shortcut_payload(message, user, channel, trigger, self.fake, name, callback_id)
+        )
+
     def interact(self, payload: dict) -> tuple[int, str]:
         return self.post(
             urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
         )
+
+
+def shortcut_payload(
+    message: dict,
+    user: str,
+    channel: str,
+    trigger: str,
+    fake: FakeSlack,
+    name: str | None = None,
+    callback_id: str = "check_with_lines",
+) -> dict:
+    """The interaction payload of a message shortcut (Slack's ``message_action``)."""
+    return {
+        "type": "message_action",
+        "token": "legacy",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": "T0001", "domain": "lines-test"},
+        "user": {"id": user, "username": user.lower(), "team_id": "T0001", "name": user.lower()},
+        "channel": {"id": channel, "name": "general"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger,
+        "response_url": fake.response_url(name or trigger),
+        "message_ts": message["ts"],
+        "message": {"type": "message", **message},
+    }
 
 
 def start_http_app(settings, advisor, fake) -> tuple[HttpSlackApp, object]:
