@@ -5,7 +5,8 @@ Surfaces escape and format; this module only decides what is said and in what or
 - ``segments`` splits the draft into plain and flagged pieces, so a surface can escape each
   piece and wrap the flagged ones in its own markup (bold in Slack and in Discord);
 - ``excerpts`` gives only the stretches around flagged words, for drafts too long to show;
-- ``finding_line`` and ``note_line`` are the one-line summaries ("found → suggestion. Why [n]");
+- ``finding_line`` and ``note_line`` are the one-line summaries ("found → suggestion. Why [n]"),
+  and ``finding_lines`` lists each distinct finding once, saying how often it appears;
 - ``render_text`` puts it all together for a terminal, marking flagged words «like this».
 """
 
@@ -128,6 +129,28 @@ def finding_line(finding: Finding) -> str:
         line += f" {finding.reason.rstrip('.')}."
     refs = _refs(finding.citations)
     return f"{line} {refs}" if refs else line
+
+
+def finding_lines(check: DraftCheck) -> list[str]:
+    """One ``finding_line`` per distinct finding, in order of first appearance.
+
+    The same words with the same advice are listed once, with how often they appear ("…
+    [1] (3 times)"), so a long draft repeating a word gets one line for it, not dozens.
+    """
+    counts: dict[tuple[str, str, str, tuple[int, ...]], list[Finding]] = {}
+    for finding in check.findings:
+        key = (
+            " ".join(finding.found.lower().split()),
+            finding.suggestion,
+            finding.reason,
+            tuple(c.number for c in finding.citations),
+        )
+        counts.setdefault(key, []).append(finding)
+    lines = []
+    for same in counts.values():
+        line = finding_line(same[0])
+        lines.append(f"{line} ({len(same)} times)" if len(same) > 1 else line)
+    return lines
 
 
 def note_line(note: FramingNote) -> str:

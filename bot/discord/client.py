@@ -26,6 +26,8 @@ from discord import app_commands
 
 from bot.advisor import Advisor
 from bot.answer import Answer, Origin, Question, Turn
+from bot.check.checker import build_checker
+from bot.discord import check as draft_commands
 from bot.discord import embeds
 from bot.discord.views import AnswerModal, AnswerView, StaffButton, staff_view
 from bot.escalation.desk import DeliveryError, Recipient, StaffCard, StaffDesk, holding_text
@@ -204,8 +206,13 @@ class LinesBot(discord.Client):
         async def ask(interaction: discord.Interaction, question: str) -> None:
             await self.on_ask_command(interaction, question)
 
+        # Check my draft: one checker per running bot, sharing the advisor's detector,
+        # queue and embedder; /check and the "Check with Lines" message command.
+        self.checker = build_checker(settings, advisor=advisor)
+        draft_commands.register(self)
+
     async def setup_hook(self) -> None:
-        """Register persistent buttons and /ask, then start the staff desk's loop."""
+        """Register persistent buttons and the commands, then start the staff desk's loop."""
         self.add_view(AnswerView())  # buttons on answers sent before a restart keep working
         self.add_dynamic_items(StaffButton)
         await self.tree.sync()

@@ -20,8 +20,10 @@ import re
 import discord
 
 from bot.answer import Answer, Citation
+from bot.check.findings import DraftCheck
+from bot.check.render import NOTHING_FOUND, excerpts, finding_lines, note_line, segments
 from bot.escalation.desk import StaffCard
-from bot.formatting import measure, split_to_fit, trim
+from bot.formatting import fit_marked, measure, split_to_fit, trim
 
 CONTENT_LIMIT = 2000
 EMBEDS_PER_MESSAGE = 10
@@ -56,7 +58,13 @@ def escape(text: str) -> str:
         out.append(url.group(0))  # a bare URL shows where it goes, so it may stay a link
         last = url.end()
     out.append(_SPECIAL.sub(r"\\\1", text[last:]))
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), "".join(out))
+    return _LINE_START.sub(lambda m: m.group(1) + _inert_marker(m.group(2)), "".join(out))
+
+
+def _inert_marker(marker: str) -> str:
+    """A list marker shown as typed: "\\-", "\\+", "1\\." (Discord, like CommonMark, shows the
+    backslash itself before a digit, so an ordered list's dot is the one escaped)."""
+    return marker[:-1] + "\\." if marker.endswith(".") else "\\" + marker
 
 
 def escape_answer(text: str) -> str:
@@ -217,3 +225,118 @@ def note_messages(text: str) -> list[list[discord.Embed]]:
 def plain_messages(text: str) -> list[list[discord.Embed]]:
     """Text from Lines itself (an apology, a greeting) as messages."""
     return pack(_described(text, COLOUR))
+
+
+# -- Check my draft ---------------------------------------------------------------------------
+
+CHECK_TITLE = "Check with Lines"  # the message command's name, and the title of its reply
+EXCERPT_CONTEXT = 60  # characters either side of a flagged word when a draft is too long to show
+SOURCE_QUOTE_LIMIT = 300  # each source's quote under its title
+_LIST_MARKER = re.compile(r"-|\+|\d+\.")
+
+
+def _bold_draft(text: str, marked: bool) -> str:
+    """A stretch of a quoted draft: escaped, flagged words in bold, line ends still quoted."""
+    if not marked:
+        # ``fit_marked`` renders word by word, and ``escape`` only sees a list marker ("- ",
+        # "1. ") followed by its space, so a lone marker word is escaped here.
+        escaped = _inert_marker(text) if _LIST_MARKER.fullmatch(text) else escape(text)
+        return escaped.replace("\n", "\n> ")
+    return "\n> ".join(
+        f"**{escape(line.strip())}**" if line.strip() else "" for line in text.split("\n")
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _draft_description(check: DraftCheck) -> list[str]:
+    """The draft quoted with flagged words in bold; only the flagged stretches when long."""
+    limit = DESCRIPTION_LIMIT - 200  # room for the heading line and the quote marks
+    whole = [(s.text, s.finding is not None) for s in segments(check)]
+    pieces = fit_marked(whole, limit, _bold_draft)
+    head = "Your draft, with the words to change in **bold**:"
+    if len(pieces) > 1:
+        # Too long for one embed: show where the words are rather than the whole draft back
+        # (the member has it), so the reply stays short.
+        head = (
+            f"Your draft is long ({len(check.text):,} characters), so here are only the "
+            "passages with words to change, in **bold**:"
+        )
+        parts: list[tuple[str, bool]] = []
+        for n, excerpt in enumerate(excerpts(check, EXCERPT_CONTEXT)):
+            if n:
+                parts.append(("\n", False))
+            if excerpt.cut_before:
+                parts.append(("… ", False))
+            parts.extend((seg.text, seg.finding is not None) for seg in excerpt.segments)
+            if excerpt.cut_after:
+                parts.append((" …", False))
+        pieces = fit_marked(parts, limit, _bold_draft)
+    return [f"{head}\n> {pieces[0]}", *(f"> {piece}" for piece in pieces[1:])]
+
+
+def _add_lines(embeds: list[discord.Embed], name: str, lines: list[str]) -> None:
+    """``lines`` as fields named ``name`` on the last embed, starting a new embed when the
+    last one is full (25 fields, or 6,000 characters)."""
+    text = "\n".join(trim(line, FIELD_LIMIT) for line in lines)
+    for n, chunk in enumerate(split_to_fit(text, FIELD_LIMIT)):
+        title = name if n == 0 else f"{name} (continued)"
+        target = embeds[-1]
+        if (
+            len(target.fields) >= FIELDS_PER_EMBED
+            or embed_size(target) + measure(title) + measure(chunk) > MESSAGE_EMBED_TOTAL
+        ):
+            target = discord.Embed(colour=COLOUR)
+            embeds.append(target)
+        target.add_field(name=title, value=chunk, inline=False)
+
+
+def check_messages(check: DraftCheck, holding: str | None = None) -> list[list[discord.Embed]]:
+    """A draft check as only its author sees it: the draft with flagged words in bold, one
+    line per finding (found → suggestion, why, [n]), framing notes and the sources.
+
+    An escalated draft gets only its holding reply (``holding`` replaces ``check.reply``, with
+    its ``{where}`` filled); a draft with nothing to change gets one short line.
+    """
+    if check.escalation is not None:
+        return pack(_described(escape(check.reply if holding is None else holding), ALERT))
+    if not check.findings and not check.framing:
+        return plain_messages(f"✅ **Nothing to change.** {NOTHING_FOUND}")
+    if check.findings:
+        embeds = [
+            discord.Embed(description=piece, colour=COLOUR) for piece in _draft_description(check)
+        ]
+        embeds[0].title = CHECK_TITLE
+        _add_lines(
+            embeds,
+            "Words to change",
+            [
+                f"{n}. {escape_answer(_one_line(line))}"
+                for n, line in enumerate(finding_lines(check), start=1)
+            ],
+        )
+    else:
+        embeds = [
+            discord.Embed(
+                title=CHECK_TITLE,
+                description=f"**No words to change.** {NOTHING_FOUND}",
+                colour=COLOUR,
+            )
+        ]
+    if check.framing:
+        _add_lines(
+            embeds,
+            "Framing",
+            [f"• {escape_answer(_one_line(note_line(n)))}" for n in check.framing],
+        )
+    _add_lines(
+        embeds,
+        "Sources",
+        [
+            f"{citation_line(c)}\n“{escape(trim(_one_line(c.quote), SOURCE_QUOTE_LIMIT))}”"
+            for c in check.citations
+        ],
+    )
+    return pack(embeds)

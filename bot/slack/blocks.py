@@ -17,7 +17,7 @@ import re
 
 from bot.answer import Answer, Citation
 from bot.check.findings import DraftCheck
-from bot.check.render import NOTHING_FOUND, excerpts, finding_line, note_line, segments
+from bot.check.render import NOTHING_FOUND, excerpts, finding_lines, note_line, segments
 from bot.escalation.desk import StaffCard
 from bot.escalation.states import LABELS
 from bot.formatting import fit_marked, measure, split_to_fit, trim
@@ -352,8 +352,8 @@ def check_messages(check: DraftCheck, holding: str | None = None) -> list[Messag
     if check.findings:
         blocks.extend(_draft_sections(check))
         lines = "\n".join(
-            f"{n}. {safe(trim(_one_line(finding_line(f)), RULE_LINE_LIMIT))}"
-            for n, f in enumerate(check.findings, start=1)
+            f"{n}. {safe(trim(_one_line(line), RULE_LINE_LIMIT))}"
+            for n, line in enumerate(finding_lines(check), start=1)
         )
         blocks.extend(_section(p) for p in split_to_fit(f"*Words to change*\n{lines}", TEXT_LIMIT))
     else:

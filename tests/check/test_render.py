@@ -8,6 +8,7 @@ from bot.check.render import (
     NOTHING_FOUND,
     excerpts,
     finding_line,
+    finding_lines,
     marked_text,
     render_text,
     segments,
@@ -94,4 +95,20 @@ def test_excerpts_show_line_breaks_as_spaces_and_the_whole_of_a_short_draft():
     assert [(s.text, s.finding) for s in only.segments] == [
         ("Illegal immigrants", 1),
         (", they said.", None),
+    ]
+
+
+def test_repeated_findings_are_listed_once_with_how_often_they_appear():
+    text = "Illegals here, illegals there, and illegal immigrants."
+    check = DraftCheck(
+        text=text,
+        findings=(
+            Finding(0, 8, "Illegals", "“undocumented people”", "", (CITE,)),
+            Finding(15, 23, "illegals", "“undocumented people”", "", (CITE,)),
+            Finding(35, 53, "illegal immigrants", "“undocumented people”", "", (CITE,)),
+        ),
+    )
+    assert finding_lines(check) == [
+        "“Illegals” → “undocumented people”. [1] (2 times)",
+        "“illegal immigrants” → “undocumented people”. [1]",
     ]

@@ -405,6 +405,7 @@ class FakeDiscord:
         if re.fullmatch(rf"/applications/{APP_ID}/commands", path) and method == "PUT":
             return 200, [
                 {
+                    "description": "",  # as Discord answers for message and user commands
                     **c,
                     "id": self.new_id(),
                     "application_id": APP_ID,
@@ -587,6 +588,20 @@ class FakeDiscord:
             payload["message"] = message
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction_id
+
+    async def message_command(
+        self, name: str, target: dict, *, user: dict = MEMBER, channel: str = TEXT_CHANNEL
+    ) -> str:
+        """A message context-menu command on ``target`` (an application command of type 3:
+        ``target_id`` names the message, ``resolved.messages`` carries it); returns its id."""
+        data = {
+            "id": self.new_id(),
+            "name": name,
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+        }
+        return await self.interact(2, data, user=user, channel=channel)
 
     async def wait_for(
         self, method: str, pattern: str, count: int = 1, timeout: float = 10

@@ -105,3 +105,50 @@ def test_nothing_from_a_question_can_ping_or_link():
     _, staff_blocks = blocks.staff_message(staff_card(item(question=hostile)), None)
     text = json.dumps(staff_blocks)
     assert "<!channel>" not in text and "<https://evil" not in text and "@here" not in text
+
+
+def hostile_check(size: int = 40_000, every: int = 97):
+    """A draft of Slack's longest message, full of characters Slack escapes and emoji, with a
+    flagged word every ``every`` characters and guide text long enough to need trimming."""
+    from bot.check.findings import DraftCheck, Finding
+
+    unit = "<b>&amp;</b> *bold* @here 🙏🏽 كيف نتحدث "
+    text = (unit * (size // len(unit) + 1))[:size]
+    cite = Citation(1, "guide.md", "Guide " * 40, "Words " * 40, "Avoid it. " * 100)
+    findings = tuple(
+        Finding(s, s + 4, text[s : s + 4], "“x” " * 200, "Because. " * 200, (cite,))
+        for s in range(0, size - 4, every)
+    )
+    return DraftCheck(text=text, findings=findings)
+
+
+def test_a_draft_check_of_the_longest_message_fits_slack():
+    check = hostile_check()
+    messages = blocks.check_messages(check)
+    assert len(messages) <= 5  # a response_url takes at most five messages
+    for fallback, message_blocks in messages:
+        assert block_problems(message_blocks) == [] and js_length(fallback) <= 3000
+    sent = json.dumps([b for _, bs in messages for b in bs], ensure_ascii=False)
+    assert "<b>" not in sent and "@here" not in sent and "&lt;b&gt;&amp;amp;" in sent
+    assert "so here are only the passages with words to change" in sent
+
+
+def test_a_short_draft_is_quoted_whole_with_its_own_markup_inert():
+    from bot.check.findings import DraftCheck, Finding
+
+    text = "Line one *bold* `code` <!here> & illegals\nillegals again"
+    cite = Citation(1, "guide.md", "Guide", "Words", "Avoid: illegals.")
+    check = DraftCheck(
+        text=text,
+        findings=(
+            Finding(33, 41, "illegals", "“undocumented people”", "", (cite,)),
+            Finding(42, 50, "illegals", "“undocumented people”", "", (cite,)),
+        ),
+    )
+    ((fallback, message_blocks),) = blocks.check_messages(check)
+    assert block_problems(message_blocks) == [] and "2 words to change" in fallback
+    assert message_blocks[1]["text"]["text"] == (
+        ">Line one ∗bold∗ ˋcodeˋ &lt;!here&gt; &amp; *illegals*\n>*illegals* again"
+    )
+    lines = message_blocks[2]["text"]["text"]
+    assert lines == "*Words to change*\n1. “illegals” → “undocumented people”. [1] (2 times)"

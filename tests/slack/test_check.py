@@ -175,6 +175,8 @@ def test_an_over_long_draft_is_answered_within_slacks_limits(slack_http, fake_sl
     assert "so here are only the passages with words to change" in text
     assert "*illegal immigrants*" in text and "&amp; *small boats*" in text
     assert "community garden. The *illegal" in text  # context either side of each finding
+    # Each repeated finding is listed once, with how often it appears.
+    assert text.count("“illegal immigrants” →") == 1 and "times)" in text
 
 
 def test_the_shortcut_is_acknowledged_before_the_check_runs(
@@ -223,3 +225,19 @@ class Gate:
         self.entered.set()
         self.release.wait(10)
         return self.inner.detect(question)
+
+
+def test_the_manifest_declares_the_shortcut_and_command_the_app_answers():
+    import yaml
+
+    from bot.settings import PROJECT_ROOT
+    from bot.slack import blocks
+    from bot.slack.handlers.members import COMMAND
+
+    manifest = yaml.safe_load((PROJECT_ROOT / "slack-manifest.yaml").read_text("utf-8"))
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert shortcut["type"] == "message" and shortcut["callback_id"] == blocks.CHECK_SHORTCUT
+    assert shortcut["name"] == "Check with Lines" and len(shortcut["description"]) <= 150
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == COMMAND and "check" in command["usage_hint"]
+    assert "commands" in manifest["oauth_config"]["scopes"]["bot"]
