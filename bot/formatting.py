@@ -88,18 +88,22 @@ def fit_marked(
             continue
         tokens.extend((word, marked) for word in _WORDS.findall(text))
     pieces: list[str] = []
-    current = pending = ""  # ``pending``: rendered whitespace waiting for the next word
+    current: list[str] = []
+    size = 0  # measure of ``current``, kept as it grows (re-measuring would be quadratic)
+    pending = ""  # rendered whitespace waiting for the next word
     for raw, marked in tokens:
         if raw.isspace():
             pending = render(raw, False) if current else ""
             continue
         for chunk in _rendered_chunks(raw, marked, limit, render):
-            if current and measure(current) + measure(pending) + measure(chunk) > limit:
-                pieces.append(current)
-                current = pending = ""
-            current += pending + chunk
+            grown = measure(pending) + measure(chunk)
+            if current and size + grown > limit:
+                pieces.append("".join(current))
+                current, size, pending, grown = [], 0, "", measure(chunk)
+            current += [pending, chunk]
+            size += grown
             pending = ""
-    pieces.append(current)
+    pieces.append("".join(current))
     return [piece for piece in pieces if piece.strip()]
 
 

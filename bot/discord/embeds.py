@@ -255,9 +255,10 @@ def _draft_description(check: DraftCheck) -> list[str]:
     """The draft quoted with flagged words in bold; only the flagged stretches when long."""
     limit = DESCRIPTION_LIMIT - 200  # room for the heading line and the quote marks
     whole = [(s.text, s.finding is not None) for s in segments(check)]
-    pieces = fit_marked(whole, limit, _bold_draft)
+    # Rendering never shortens text: a draft longer than one piece is not rendered whole.
+    pieces = fit_marked(whole, limit, _bold_draft) if measure(check.text) <= limit else []
     head = "Your draft, with the words to change in **bold**:"
-    if len(pieces) > 1:
+    if len(pieces) != 1:
         # Too long for one embed: show where the words are rather than the whole draft back
         # (the member has it), so the reply stays short.
         head = (
@@ -277,11 +278,16 @@ def _draft_description(check: DraftCheck) -> list[str]:
     return [f"{head}\n> {pieces[0]}", *(f"> {piece}" for piece in pieces[1:])]
 
 
-def _add_lines(embeds: list[discord.Embed], name: str, lines: list[str]) -> None:
-    """``lines`` as fields named ``name`` on the last embed, starting a new embed when the
-    last one is full (25 fields, or 6,000 characters)."""
-    text = "\n".join(trim(line, FIELD_LIMIT) for line in lines)
-    for n, chunk in enumerate(split_to_fit(text, FIELD_LIMIT)):
+def _add_lines(embeds: list[discord.Embed], name: str, entries: list[str]) -> None:
+    """``entries`` as fields named ``name`` on the last embed, each entry kept whole in one
+    field, starting a new embed when the last one is full (25 fields, or 6,000 characters)."""
+    chunks: list[str] = []
+    for entry in (trim(e, FIELD_LIMIT) for e in entries):
+        if chunks and measure(chunks[-1]) + 1 + measure(entry) <= FIELD_LIMIT:
+            chunks[-1] += "\n" + entry
+        else:
+            chunks.append(entry)
+    for n, chunk in enumerate(chunks):
         title = name if n == 0 else f"{name} (continued)"
         target = embeds[-1]
         if (

@@ -311,9 +311,10 @@ def _draft_sections(check: DraftCheck) -> list[dict]:
     """The draft quoted with flagged words in bold; only the flagged stretches when long."""
     limit = TEXT_LIMIT - 1  # each piece is quoted with a leading ">"
     whole = [(s.text, s.finding is not None) for s in segments(check)]
-    pieces = fit_marked(whole, limit, _bold_draft)
+    # Rendering never shortens text: a draft longer than one piece is not rendered whole.
+    pieces = fit_marked(whole, limit, _bold_draft) if measure(check.text) <= limit else []
     head = "*Your draft*, with the words to change in bold:"
-    if len(pieces) > 1:
+    if len(pieces) != 1:
         # Too long for one section: show where the words are rather than the whole draft
         # back (the member has it), so the reply stays short and within one message.
         head = (
