@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
 NO_TEXT = "That message has no text for me to check."
+USAGE = "Paste your draft into the command: `/check draft: Our post about the new arrivals…`"
 NOT_READY = (
     "I can't check drafts yet: our guidance has not been loaded. Please tell the staff team "
     "(they run `python -m bot ingest`)."
@@ -50,7 +51,7 @@ def register(bot: LinesBot) -> None:
     )
     @app_commands.describe(draft="The text you want to post, e.g. a tweet or a press line")
     async def check(interaction: discord.Interaction, draft: str) -> None:
-        await check_draft(bot, interaction, draft)
+        await check_draft(bot, interaction, draft, empty=USAGE)
 
     async def check_message(interaction: discord.Interaction, message: discord.Message) -> None:
         # clean_content shows mentions as the client does (@name, #channel), as typed.
@@ -65,6 +66,7 @@ async def check_draft(
     draft: str,
     *,
     message: str | None = None,
+    empty: str = NO_TEXT,
 ) -> DraftCheck | None:
     """Check ``draft`` and show the result only to the person who asked; hand a sensitive
     draft to the staff desk. Every path ends with them told something true."""
@@ -72,7 +74,7 @@ async def check_draft(
     if not await bot.first_time(event_id):
         return None  # another replica has this interaction
     if not draft.strip():
-        await interaction.response.send_message(NO_TEXT, ephemeral=True)
+        await interaction.response.send_message(empty, ephemeral=True)
         return None
     await interaction.response.defer(ephemeral=True, thinking=True)
     origin = Origin(

@@ -229,3 +229,21 @@ class Gate:
         self.entered.set()
         self.release.wait(10)
         return self.inner.detect(question)
+
+
+def test_nothing_to_check_is_said_only_to_the_member(discord_settings, lines_advisor):
+    async def scenario():
+        async with running(discord_settings, lines_advisor) as (_bot, fake):
+            image_only = fake.add_message(TEXT_CHANNEL, STAFFER, "")
+            interaction = await fake.message_command("Check with Lines", image_only)
+            reply = (await fake.wait_for("POST", rf"/interactions/{interaction}/[^/]+/callback"))[0]
+            assert reply.body["type"] == 4 and reply.body["data"]["flags"] == 64
+            assert reply.body["data"]["content"] == "That message has no text for me to check."
+            interaction = await fake.interact(2, check_command("   "))
+            reply = (await fake.wait_for("POST", rf"/interactions/{interaction}/[^/]+/callback"))[0]
+            assert (
+                reply.body["data"]["flags"] == 64
+                and "/check draft:" in reply.body["data"]["content"]
+            )
+
+    run(scenario())

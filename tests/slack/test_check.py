@@ -241,3 +241,27 @@ def test_the_manifest_declares_the_shortcut_and_command_the_app_answers():
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == COMMAND and "check" in command["usage_hint"]
     assert "commands" in manifest["oauth_config"]["scopes"]["bot"]
+
+
+def test_a_message_with_no_text_is_said_so_only_to_the_member(slack_http, fake_slack):
+    ts = fake_slack.add_member_message("CPUBLIC", AUTHOR, "")
+    slack_http.shortcut({"user": AUTHOR, "ts": ts, "text": "", "files": [{"id": "F1"}]}, name="e")
+    reply = fake_slack.wait_for("response", url="e")[0]
+    assert reply.args["response_type"] == "ephemeral"
+    assert reply.args["text"] == "That message has no text for me to check."
+
+
+def test_with_no_index_the_member_is_told_the_truth(
+    slack_settings, fake_slack, embeddings, tmp_path
+):
+    settings = slack_settings.with_overrides(chroma_dir=tmp_path / "no-index")
+    running, stop = start_http_app(
+        settings, build_advisor(settings, embeddings=embeddings), fake_slack
+    )
+    try:
+        running.command(f"check {DRAFT}", name="noindex")
+        reply = fake_slack.wait_for("response", url="noindex")[0]
+        assert reply.args["response_type"] == "ephemeral"
+        assert "can't check drafts yet" in reply.args["text"] and "ingest" in reply.args["text"]
+    finally:
+        stop()
