@@ -341,3 +341,30 @@ def test_every_shipped_holding_reply_says_where_the_reply_comes():
             assert where in filled and "{where}" not in filled
             if where != "in this thread":
                 assert "this thread" not in filled
+
+
+def test_two_threads_of_one_desk_post_an_item_once(store):
+    """A handler hands an item to the desk while the desk's own loop finds it due: both run
+    in one process under one lease owner, so the lease alone cannot keep them apart."""
+
+    class SlowPort(RecordingPort):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inside = threading.Event()
+            self.go = threading.Event()
+
+        def post_staff(self, card):
+            self.inside.set()
+            self.go.wait(10)
+            return super().post_staff(card)
+
+    port = SlowPort()
+    desk = StaffDesk(store, port, owner="desk-a")
+    item_id, answer = open_item(store)
+    first = threading.Thread(target=desk.escalated, args=(answer,))
+    first.start()
+    assert port.inside.wait(10)  # the handler's thread is posting...
+    assert desk.tend(item_id) is None  # ...so the loop's thread leaves the item alone
+    port.go.set()
+    first.join(10)
+    assert len(port.posts) == 1 and store.get(item_id).notified_at is not None
