@@ -35,6 +35,7 @@ from bot.check.matching import Draft, Match, TermMatcher
 from bot.check.rulebook import RuleBook
 from bot.check.rules import Guidance
 from bot.check.rules import Origin as RuleOrigin
+from bot.escalation.detect import EscalationDetector
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ class DraftChecker:
             head, tail = MAX_CHECKED_CHARS * 3 // 4, MAX_CHECKED_CHARS // 4
             question = replace(question, text=f"{question.text[:head]}\n{question.text[-tail:]}")
         try:
+            if isinstance(self.detector, EscalationDetector):
+                return self.detector.detect(question, draft=True)
             return self.detector.detect(question)
         except Exception as exc:  # unsure whether it is sensitive: a person must look
             log.error("the escalation check failed (%s)", type(exc).__name__, exc_info=True)

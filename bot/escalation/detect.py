@@ -88,12 +88,22 @@ class EscalationDetector:
         """Embed the policy's examples now, so the first questions don't wait (or race)."""
         self._load()
 
-    def detect(self, question: Question) -> Detection | None:
-        """A ``Detection`` when staff must answer, else None."""
+    def detect(self, question: Question, *, draft: bool = False) -> Detection | None:
+        """A ``Detection`` when staff must answer, else None.
+
+        ``draft``: the text is a member's draft to check, not a question. A draft is about
+        words by nature, so every sentence of it is read as a wording question: it escalates
+        when it shows a real person or a live moment (the policy's situations), or is all but
+        identical to a category's example.
+        """
         text = question.text.strip()
         if not text:
             return None
-        detection = self._by_pattern(text) or self._by_similarity(text) or self._by_thread(question)
+        detection = (
+            self._by_pattern(text, draft)
+            or self._by_similarity(text, draft)
+            or (None if draft else self._by_thread(question))
+        )
         if detection is not None or self.judge is None:
             return detection
         try:
@@ -113,25 +123,34 @@ class EscalationDetector:
             p.search(text) for p in policy.situations
         )
 
-    def _by_pattern(self, text: str) -> Detection | None:
+    def _wording(self, text: str, draft: bool) -> bool:
+        if draft and self.policy.situations:
+            return not self.in_situation(text)
+        # A policy without situations cannot tell a draft's story from a disclosure, so a
+        # draft is read like any message.
+        return self.about_wording(text)
+
+    def _by_pattern(self, text: str, draft: bool = False) -> Detection | None:
         # Read every sentence unless the message only asks about words; then skip the sentences
         # that do (a situation anywhere in the message means the whole message is read).
-        if self.about_wording(text):
-            situation = "\n".join(s for s in _sentences(text) if not self.about_wording(s))
+        if self._wording(text, draft):
+            situation = "\n".join(s for s in _sentences(text) if not self._wording(s, draft))
         else:
             situation = text
-        if not situation:
-            return None
         for category in self.policy.categories:
+            # Asking for a person is a request, not a topic: it counts in any sentence.
+            read = text if category.kind == "requested" else situation
+            if not read:
+                continue
             for pattern in category.patterns:
-                match = search_bounded(pattern, situation)
+                match = search_bounded(pattern, read)
                 if match is not None:
                     return self._detection(category, f"matched the pattern {match!r}")
         return None
 
-    def _by_similarity(self, text: str) -> Detection | None:
-        best = self.score(text)
-        if not self._escalates(best):
+    def _by_similarity(self, text: str, draft: bool = False) -> Detection | None:
+        best = max(self._scores(segments_of(text)), key=lambda s: self._rank(s, draft))
+        if not self._escalates(best, draft):
             return None
         category = self.policy.category(best.category)
         if category.needs_situation and not self.in_situation(text):
@@ -195,15 +214,15 @@ class EscalationDetector:
             )
         return scores
 
-    def _escalates(self, score: Score) -> bool:
+    def _escalates(self, score: Score, draft: bool = False) -> bool:
         if score.similarity >= self.high:
             return True
-        if self.about_wording(score.text):
+        if self._wording(score.text, draft):
             return False  # a question about words needs a near-identical example
         return score.similarity >= self.low and score.similarity - score.ordinary >= self.margin
 
-    def _rank(self, score: Score) -> tuple[bool, float]:
-        return (self._escalates(score), score.similarity - score.ordinary)
+    def _rank(self, score: Score, draft: bool = False) -> tuple[bool, float]:
+        return (self._escalates(score, draft), score.similarity - score.ordinary)
 
     def _load(self) -> tuple[np.ndarray, np.ndarray]:
         examples, ordinary = self._examples, self._ordinary

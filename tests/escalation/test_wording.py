@@ -147,3 +147,25 @@ def test_the_shipped_policy_still_escalates_a_wording_question_with_a_disclosure
         Question("What words should I use with our client? She says she wants to end her life.")
     )
     assert detection is not None and detection.category == "safeguarding"
+
+
+def test_a_draft_is_read_as_words_unless_it_shows_a_real_situation(detector):
+    story = Question(
+        "Last summer a riot outside the hotel frightened everyone; we stand with them."
+    )
+    assert detector.detect(story) is not None  # asked as a question, the pattern counts
+    assert detector.detect(story, draft=True) is None  # in a draft it is the story told
+    live = Question("A riot is outside our office tonight, post this now.")
+    detection = detector.detect(live, draft=True)
+    assert detection is not None and detection.category == "live_crisis"
+
+
+def test_a_draft_checked_under_a_policy_without_situations_is_read_like_a_message(
+    tmp_path, embeddings
+):
+    bare = FIXTURE_POLICY.split("wording_questions:")[0]
+    path = tmp_path / "policy.yaml"
+    path.write_text(bare, encoding="utf-8")
+    plain = EscalationDetector(load_policy(path), embeddings)
+    story = Question("Last summer a riot outside the hotel frightened everyone.")
+    assert plain.detect(story, draft=True) is not None
