@@ -74,8 +74,11 @@ class Answerer(Protocol):
 
 
 class Detector(Protocol):
-    def detect(self, question: Question) -> Detection | None:
-        """A detection when staff must answer instead of the bot, else None."""
+    def detect(self, question: Question, *, draft: bool = False) -> Detection | None:
+        """A detection when staff must answer instead of the bot, else None.
+
+        ``draft``: the text is a member's draft to check, not a question.
+        """
         ...
 
 
@@ -167,22 +170,7 @@ class Advisor:
         return self._escalate(question, detection, self._draft(question))
 
     def _detect(self, question: Question) -> Detection | None:
-        if self.detector is None:
-            return None
-        if len(question.text) > MAX_CHECKED_CHARS:
-            head, tail = MAX_CHECKED_CHARS * 3 // 4, MAX_CHECKED_CHARS // 4
-            text = f"{question.text[:head]}\n{question.text[-tail:]}"
-            question = replace(question, text=text)
-        try:
-            return self.detector.detect(question)
-        except Exception as exc:  # unsure whether it is sensitive: a person must look
-            log.error("the escalation check failed (%s)", type(exc).__name__, exc_info=True)
-            return Detection(
-                kind="sensitive",
-                category="unchecked",
-                reason=f"The escalation check failed ({_describe(exc)}); a person must look.",
-                holding_reply=CHECK_FAILED_TEXT,
-            )
+        return check_for_staff(self.detector, question)
 
     def _draft(self, question: Question) -> Sequence[Passage]:
         """Passages for staff to start from; nothing when the index cannot be searched."""
@@ -225,6 +213,32 @@ class Advisor:
             return None
         return self.queue.open_item(
             question=question, kind=kind, category=category, reason=reason, passages=passages
+        )
+
+
+def check_for_staff(
+    detector: Detector | None, question: Question, *, draft: bool = False
+) -> Detection | None:
+    """The detector's verdict on ``question``, read within bounds; never raises.
+
+    An over-long message is read at its start and end (``MAX_CHECKED_CHARS``). A failing
+    detector means nobody knows whether it is sensitive, so a person must look. ``draft``
+    reads a member's draft rather than a question (``EscalationDetector.detect``).
+    """
+    if detector is None or not question.text.strip():
+        return None
+    if len(question.text) > MAX_CHECKED_CHARS:
+        head, tail = MAX_CHECKED_CHARS * 3 // 4, MAX_CHECKED_CHARS // 4
+        question = replace(question, text=f"{question.text[:head]}\n{question.text[-tail:]}")
+    try:
+        return detector.detect(question, draft=True) if draft else detector.detect(question)
+    except Exception as exc:  # unsure whether it is sensitive: a person must look
+        log.error("the escalation check failed (%s)", type(exc).__name__, exc_info=True)
+        return Detection(
+            kind="sensitive",
+            category="unchecked",
+            reason=f"The escalation check failed ({_describe(exc)}); a person must look.",
+            holding_reply=CHECK_FAILED_TEXT,
         )
 
 

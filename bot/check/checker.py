@@ -16,18 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
 
 from langchain_core.embeddings import Embeddings
 
-from bot.advisor import (
-    CHECK_FAILED_TEXT,
-    MAX_CHECKED_CHARS,
-    Advisor,
-    Detection,
-    Detector,
-    EscalationQueue,
-)
+from bot.advisor import Advisor, Detection, Detector, EscalationQueue, check_for_staff
 from bot.answer import Citation, Escalation, Origin, Passage, Question
 from bot.check.findings import DraftCheck, Finding, FramingNote
 from bot.check.framing import Note, framing_notes
@@ -35,7 +27,6 @@ from bot.check.matching import Draft, Match, TermMatcher
 from bot.check.rulebook import RuleBook
 from bot.check.rules import Guidance
 from bot.check.rules import Origin as RuleOrigin
-from bot.escalation.detect import EscalationDetector
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -99,23 +90,7 @@ class DraftChecker:
         return self.check_wording(text)
 
     def _detect(self, question: Question) -> Detection | None:
-        if self.detector is None or not question.text.strip():
-            return None
-        if len(question.text) > MAX_CHECKED_CHARS:  # bounded work, read as the advisor reads
-            head, tail = MAX_CHECKED_CHARS * 3 // 4, MAX_CHECKED_CHARS // 4
-            question = replace(question, text=f"{question.text[:head]}\n{question.text[-tail:]}")
-        try:
-            if isinstance(self.detector, EscalationDetector):
-                return self.detector.detect(question, draft=True)
-            return self.detector.detect(question)
-        except Exception as exc:  # unsure whether it is sensitive: a person must look
-            log.error("the escalation check failed (%s)", type(exc).__name__, exc_info=True)
-            return Detection(
-                kind="sensitive",
-                category="unchecked",
-                reason=f"The escalation check failed ({type(exc).__name__}); a person must look.",
-                holding_reply=CHECK_FAILED_TEXT,
-            )
+        return check_for_staff(self.detector, question, draft=True)
 
     def _touched(self, text: str) -> list[Passage]:
         """The guidance a draft touches, for staff; nothing when the rules cannot be read."""

@@ -108,6 +108,23 @@ def excerpts(check: DraftCheck, context: int = 60) -> list[Excerpt]:
     return out
 
 
+def marked_parts(check: DraftCheck, context: int = 60) -> list[tuple[str, bool]]:
+    """The flagged stretches of a long draft as (text, flagged) parts, for a surface to mark.
+
+    Excerpts are separated by a line break, and "…" shows where the draft was cut.
+    """
+    parts: list[tuple[str, bool]] = []
+    for n, excerpt in enumerate(excerpts(check, context)):
+        if n:
+            parts.append(("\n", False))
+        if excerpt.cut_before:
+            parts.append(("… ", False))
+        parts.extend((seg.text, seg.finding is not None) for seg in excerpt.segments)
+        if excerpt.cut_after:
+            parts.append((" …", False))
+    return parts
+
+
 def marked_text(check: DraftCheck, before: str = "«", after: str = "»") -> str:
     """The draft with every flagged stretch wrapped in ``before`` and ``after``."""
     return "".join(

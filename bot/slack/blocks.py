@@ -17,7 +17,7 @@ import re
 
 from bot.answer import Answer, Citation
 from bot.check.findings import DraftCheck
-from bot.check.render import NOTHING_FOUND, excerpts, finding_lines, note_line, segments
+from bot.check.render import NOTHING_FOUND, finding_lines, marked_parts, note_line, segments
 from bot.escalation.desk import StaffCard
 from bot.escalation.states import LABELS
 from bot.formatting import fit_marked, measure, split_to_fit, trim
@@ -321,16 +321,7 @@ def _draft_sections(check: DraftCheck) -> list[dict]:
             f"*Your draft* is long ({len(check.text):,} characters), so here are only the "
             "passages with words to change, in bold:"
         )
-        parts: list[tuple[str, bool]] = []
-        for n, excerpt in enumerate(excerpts(check, EXCERPT_CONTEXT)):
-            if n:
-                parts.append(("\n", False))
-            if excerpt.cut_before:
-                parts.append(("… ", False))
-            parts.extend((seg.text, seg.finding is not None) for seg in excerpt.segments)
-            if excerpt.cut_after:
-                parts.append((" …", False))
-        pieces = fit_marked(parts, limit, _bold_draft)
+        pieces = fit_marked(marked_parts(check, EXCERPT_CONTEXT), limit, _bold_draft)
     return [_section(head)] + [_section(">" + piece) for piece in pieces]
 
 

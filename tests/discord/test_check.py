@@ -225,10 +225,10 @@ class Gate:
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def detect(self, question):
+    def detect(self, question, **options):
         self.entered.set()
         self.release.wait(10)
-        return self.inner.detect(question)
+        return self.inner.detect(question, **options)
 
 
 def test_nothing_to_check_is_said_only_to_the_member(discord_settings, lines_advisor):

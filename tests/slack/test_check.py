@@ -221,10 +221,10 @@ class Gate:
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def detect(self, question):
+    def detect(self, question, **options):
         self.entered.set()
         self.release.wait(10)
-        return self.inner.detect(question)
+        return self.inner.detect(question, **options)
 
 
 def test_the_manifest_declares_the_shortcut_and_command_the_app_answers():
