@@ -25,7 +25,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from bot.answer import Citation, Passage, Question, Reply
-from bot.glossary import Vocabulary
+from bot.glossary import Vocabulary, weight_held
 from bot.lifecycle import EXPIRED, answer_notes, today
 from bot.text import QUESTION_WORDS, is_whole_sentence, search_text, terms, tokenize
 from bot.units import Unit, stored_unit_vectors, units_of
@@ -133,46 +133,25 @@ class ExtractiveComposer:
             return None
         # An expired document is returned only alone, to be named, never cited.
         citable = passages[0].status != EXPIRED
-        scored = self._score(question, passages) if citable else []
+        query = search_text(question)
+        vocabulary = self._vocabulary() if citable else Vocabulary()
+        scored = self._score(question, query, vocabulary, passages) if citable else []
         choices = self._choose(question, scored, passages) if scored else []
-        if not choices or not self._on_subject(question, choices, passages):
+        if not choices or not _on_subject(query, vocabulary, choices, passages):
             # Nothing to cite; if the best match has expired, the member still hears why.
             notes = answer_notes((), passages, today())
             return Reply(text="\n".join(notes), citations=()) if notes else None
         return _render(choices, passages)
 
-    def _on_subject(
-        self, question: Question, choices: list[_Choice], passages: Sequence[Passage]
-    ) -> bool:
-        """Do the cited documents speak to what the question is about?"""
-        if max(p.score for p in passages) >= CONFIDENT_MEANING:
-            return True
-        vocabulary = self._vocabulary()
-        # As in retrieval's keyword gate, a word the index has never seen counts half.
-        weights = {
-            t: vocabulary.idf.get(t, vocabulary.unseen_idf / 2)
-            for t in terms(search_text(question), drop=QUESTION_WORDS)
-        }
-        if not weights:
-            return True
-        cited = {passages[c.rank].source for c in choices}
-        words: set[str] = set()
-        for passage in passages:
-            if passage.source in cited:
-                words |= set(terms(f"{passage.title} {passage.locator} {passage.text}"))
-        alternatives = vocabulary.alternatives(search_text(question))
-        found = sum(
-            w
-            for term, w in weights.items()
-            if term in words or (term in alternatives and alternatives[term] <= words)
-        )
-        return found / sum(weights.values()) >= TOPIC_COVERAGE
-
     # -- scoring -------------------------------------------------------------------------------
-    def _score(self, question: Question, passages: Sequence[Passage]) -> list[_Scored]:
-        query = search_text(question)
-        vocabulary = self._vocabulary()
-        weights = _question_terms(query, vocabulary)
+    def _score(
+        self,
+        question: Question,
+        query: str,
+        vocabulary: Vocabulary,
+        passages: Sequence[Passage],
+    ) -> list[_Scored]:
+        weights = vocabulary.asked(query)
         alternatives = vocabulary.alternatives(query)
         total = sum(weights.values()) or 1.0
         question_vector = self._vector(query)
@@ -188,14 +167,9 @@ class ExtractiveComposer:
             for unit, meaning in zip(units, meanings, strict=True):
                 # A unit is read under its heading: "Our lines" answers "any lines on X?".
                 words = set(terms(unit.text)) | set(terms(unit.section))
-                found = sum(
-                    w
-                    for term, w in weights.items()
-                    if term in words or (term in alternatives and alternatives[term] <= words)
-                )
                 score = (
                     W_MEANING * meaning
-                    + W_WORDS * found / total
+                    + W_WORDS * weight_held(weights, words, alternatives) / total
                     + W_PASSAGE * passage.score
                     + W_RANK / (1 + rank)
                     + (W_DEFINES if wants_meaning and _defines(unit, weights, alternatives) else 0)
@@ -313,9 +287,23 @@ class ExtractiveComposer:
         return _Choice(candidate.rank, (unit,), candidate.score, _label(unit), listed=False)
 
 
-def _question_terms(query: str, vocabulary: Vocabulary) -> dict[str, float]:
-    """The question's informative words (stemmed) with their weights."""
-    return {term: vocabulary.weight(term) for term in terms(query, drop=QUESTION_WORDS)}
+def _on_subject(
+    query: str, vocabulary: Vocabulary, choices: list[_Choice], passages: Sequence[Passage]
+) -> bool:
+    """Do the cited documents speak to what the question is about?"""
+    if max(p.score for p in passages) >= CONFIDENT_MEANING:
+        return True
+    # As in retrieval's keyword gate, a word the index has never seen counts half.
+    weights = vocabulary.asked(query, unseen=0.5)
+    if not weights:
+        return True
+    cited = {passages[c.rank].source for c in choices}
+    words: set[str] = set()
+    for passage in passages:
+        if passage.source in cited:
+            words |= set(terms(f"{passage.title} {passage.locator} {passage.text}"))
+    held = weight_held(weights, words, vocabulary.alternatives(query))
+    return held / sum(weights.values()) >= TOPIC_COVERAGE
 
 
 def _messages_first(

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
-from bot.text import stem, terms
+from bot.text import QUESTION_WORDS, stem, terms
 
 _ACRONYM = r"[A-Z][A-Z0-9]{1,7}"
 # "UASC: unaccompanied asylum-seeking children, ..." at the start of a line or list item
@@ -123,34 +124,63 @@ class Vocabulary:
         """How much a (stemmed) word tells about a question: rare words much more."""
         return self.idf.get(term, self.unseen_idf)
 
+    def asked(self, text: str, *, unseen: float = 1.0) -> dict[str, float]:
+        """The informative (stemmed) words of a question with their weights.
+
+        Words that only say what kind of answer is wanted ("what does X mean") are left out;
+        a word the index has never seen weighs ``unseen`` times ``unseen_idf``.
+        """
+        return {
+            term: self.idf.get(term, self.unseen_idf * unseen)
+            for term in terms(text, drop=QUESTION_WORDS)
+        }
+
     def expansions(self, text: str) -> list[str]:
         """The other form of every acronym ``text`` uses, either way round.
 
         "what is UASC" gives ["unaccompanied asylum-seeking children"]; a question spelling
         out "no recourse to public funds" gives ["NRPF"].
         """
-        out: list[str] = []
-        words = set(re.findall(r"[A-Za-z0-9]+", text))
-        lowered = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-        for acronym, expansion in self.acronyms.items():
-            if acronym in words or f"{acronym}s" in words:
-                out.append(expansion)
-            elif " ".join(re.findall(r"[a-z0-9]+", expansion.lower())) in lowered:
-                out.append(acronym)
-        return out
+        return [
+            expansion if short else acronym for acronym, expansion, short in self._pairs_in(text)
+        ]
 
     def alternatives(self, text: str) -> dict[str, frozenset[str]]:
         """For each (stemmed) word of ``text`` that is part of an acronym pair, the stemmed
         words of the other form: a passage holding all of them holds that word too ("uasc" ->
         {"unaccompani", "asylum", "seek", "children"}, and "recours" -> {"nrpf"})."""
         out: dict[str, frozenset[str]] = {}
-        words = set(re.findall(r"[A-Za-z0-9]+", text))
-        lowered = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-        for acronym, expansion in self.acronyms.items():
-            spelled = re.findall(r"[a-z0-9]+", expansion.lower())
-            if acronym in words or f"{acronym}s" in words:
+        for acronym, expansion, short in self._pairs_in(text):
+            if short:
                 out[stem(acronym.lower())] = frozenset(terms(expansion))
-            elif " ".join(spelled) in lowered:
+            else:
                 for word in terms(expansion):
                     out[word] = frozenset({stem(acronym.lower())})
         return out
+
+    def _pairs_in(self, text: str) -> list[tuple[str, str, bool]]:
+        """(acronym, expansion, True when ``text`` uses the short form) for each pair it uses."""
+        out: list[tuple[str, str, bool]] = []
+        words = set(re.findall(r"[A-Za-z0-9]+", text))
+        lowered = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+        for acronym, expansion in self.acronyms.items():
+            if acronym in words or f"{acronym}s" in words:
+                out.append((acronym, expansion, True))
+            elif " ".join(re.findall(r"[a-z0-9]+", expansion.lower())) in lowered:
+                out.append((acronym, expansion, False))
+        return out
+
+
+def weight_held(
+    weights: Mapping[str, float],
+    words: AbstractSet[str],
+    alternatives: Mapping[str, frozenset[str]],
+) -> float:
+    """The summed weight of the asked words that ``words`` holds; a word of an acronym pair
+    is held when every word of its other form is (``Vocabulary.alternatives``)."""
+    held = 0.0
+    for term, weight in weights.items():
+        other = alternatives.get(term)
+        if term in words or (other and other <= words):
+            held += weight
+    return held

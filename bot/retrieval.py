@@ -26,11 +26,11 @@ from langchain_core.embeddings import Embeddings
 from bot.answer import Passage, Question
 from bot.chunks import keyword_text, passage_from
 from bot.errors import LinesError
-from bot.glossary import Vocabulary, find_acronyms
+from bot.glossary import Vocabulary, find_acronyms, weight_held
 from bot.ingest.manifest import open_manifest_store
 from bot.lifecycle import EXPIRED, expired, review_date, today
 from bot.settings import Settings
-from bot.text import QUESTION_WORDS, search_text, terms
+from bot.text import search_text, terms
 
 log = logging.getLogger(__name__)
 
@@ -91,30 +91,17 @@ class BM25:
 
     def coverage(
         self,
-        query: str,
+        asked: Mapping[str, float],
         chunk_id: str,
-        alternatives: Mapping[str, frozenset[str]] | None = None,
+        alternatives: Mapping[str, frozenset[str]],
     ) -> float:
-        """Share of the question's information (IDF-weighted words) that the chunk contains.
-
-        Words that only say what kind of answer is wanted ("what does X stand for") are left
-        out; words the index has never seen count half against it, so "banana bread" covers
-        nothing while "what does UASC stand for" is covered by the chunk defining UASC. A word
-        with ``alternatives`` (an acronym's other form) is present when they all are.
-        """
-        asked = set(terms(query, drop=QUESTION_WORDS))
-        if not asked or chunk_id not in self.index:
+        """Share of the question's information (``asked``: its words and their weights, from
+        ``Vocabulary.asked``) that the chunk contains; an acronym's word counts as present
+        when its other form is (``alternatives``)."""
+        total = sum(asked.values())
+        if not total or chunk_id not in self.index:
             return 0.0
-        present = self.terms[self.index[chunk_id]]
-        alternatives = alternatives or {}
-        total = matched = 0.0
-        for term in asked:
-            weight = self.idf.get(term, self.unseen_idf / 2)
-            total += weight
-            other = alternatives.get(term)
-            if term in present or (other and other <= present):
-                matched += weight
-        return matched / total if total else 0.0
+        return weight_held(asked, self.terms[self.index[chunk_id]], alternatives) / total
 
     def vocabulary(self, acronyms: dict[str, str]) -> Vocabulary:
         """The words of this index, for the composer's overlap scores."""
@@ -142,7 +129,7 @@ class _IndexView:
     collection: object
     live_ids: frozenset[str]
     bm25: BM25 | None
-    acronyms: dict[str, str] = field(default_factory=dict)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # word weights and acronyms
     expansion_vectors: dict[str, Any] = field(default_factory=dict)
     by_source: dict[str, list[str]] = field(default_factory=dict)  # source -> chunk ids
 
@@ -193,7 +180,12 @@ class ChromaRetriever:
 
     def _retrieve_from(self, view: _IndexView, question: Question) -> list[Passage]:
         query = search_text(question)
-        expansions = _expansions(view, query)
+        vocabulary = view.vocabulary
+        expansions = vocabulary.expansions(query)
+        # Unseen words count half in the keyword gate: "banana bread" covers nothing, while
+        # "what does UASC stand for" is covered by the chunk defining UASC.
+        asked = vocabulary.asked(query, unseen=0.5)
+        alternatives = vocabulary.alternatives(query)
         vector = self._query_vector(view, query, expansions)
         keyword_query = " ".join([query, *expansions])
         result = _query(
@@ -208,7 +200,7 @@ class ChromaRetriever:
                 hits[chunk_id] = passage_from(chunk_id, text, meta, similarity)
 
         ranked = self._fuse(view, keyword_query, vector, hits)
-        passages = [p for p in ranked if self._relevant(view, query, expansions, p)]
+        passages = [p for p in ranked if self._relevant(view, asked, alternatives, p)]
         if not passages:
             return []
         passages = _drop_expired(self._replace_superseded(view, vector, passages))
@@ -228,14 +220,15 @@ class ChromaRetriever:
 
     def vocabulary(self) -> Vocabulary:
         """The words of the index as it is now (term weights and acronyms), for the composer."""
-        view = self._current_view()
-        if view.bm25 is None:
-            return Vocabulary(acronyms=view.acronyms)
-        return view.bm25.vocabulary(view.acronyms)
+        return self._current_view().vocabulary
 
     # -- internals ---------------------------------------------------------------------------
     def _relevant(
-        self, view: _IndexView, query: str, expansions: Sequence[str], passage: Passage
+        self,
+        view: _IndexView,
+        asked: Mapping[str, float],
+        alternatives: Mapping[str, frozenset[str]],
+        passage: Passage,
     ) -> bool:
         """Close enough in meaning, or (for names, acronyms and named frames) holding most of
         the question's words even when the meaning is only modestly close."""
@@ -245,10 +238,7 @@ class ChromaRetriever:
             self.use_bm25
             and view.bm25 is not None
             and passage.score >= KEYWORD_MIN_DENSE
-            and view.bm25.coverage(
-                query, passage.chunk_id, Vocabulary(acronyms=view.acronyms).alternatives(query)
-            )
-            >= KEYWORD_COVERAGE
+            and view.bm25.coverage(asked, passage.chunk_id, alternatives) >= KEYWORD_COVERAGE
         )
 
     def _with_siblings(
@@ -416,7 +406,7 @@ class ChromaRetriever:
             )
         except Exception as exc:
             raise _StaleView(f"collection {manifest.collection}: {exc}") from exc
-        bm25, acronyms, vectors, by_source = None, {}, {}, {}
+        bm25, vocabulary, vectors, by_source = None, Vocabulary(), {}, {}
         if self.use_bm25 and live:
             view = _IndexView(stamp, collection, live, None)
             got = _get(view, sorted(live), ["documents", "metadatas"])
@@ -425,9 +415,10 @@ class ChromaRetriever:
             ]
             bm25 = BM25(list(got["ids"]), texts)
             acronyms, vectors = self._acronyms(got["documents"])
+            vocabulary = bm25.vocabulary(acronyms)
             by_source = _by_source(got["ids"], got["metadatas"])
         log.info("loaded index view: %d live chunks", len(live))
-        return _IndexView(stamp, collection, live, bm25, acronyms, vectors, by_source)
+        return _IndexView(stamp, collection, live, bm25, vocabulary, vectors, by_source)
 
 
 def _drop_expired(passages: list[Passage]) -> list[Passage]:
@@ -457,12 +448,6 @@ def _by_source(ids: Sequence[str], metadatas: Sequence[dict]) -> dict[str, list[
     for chunk_id, meta in pairs:
         out.setdefault(str(meta.get("source", "")), []).append(chunk_id)
     return out
-
-
-def _expansions(view: _IndexView, query: str) -> list[str]:
-    if not view.acronyms:
-        return []
-    return Vocabulary(acronyms=view.acronyms).expansions(query)
 
 
 def _query(view: _IndexView, **kwargs) -> dict:
