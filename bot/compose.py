@@ -28,7 +28,7 @@ from bot.answer import Citation, Passage, Question, Reply
 from bot.glossary import Vocabulary, weight_held
 from bot.lifecycle import EXPIRED, answer_notes, today
 from bot.text import QUESTION_WORDS, is_whole_sentence, search_text, terms, tokenize
-from bot.units import Unit, stored_unit_vectors, units_of
+from bot.units import Unit, is_labelled, stored_unit_vectors, units_of
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +263,7 @@ class ExtractiveComposer:
         short = (
             2 <= len(group) <= LIST_MAX_ITEMS and sum(len(u.text) for u in group) <= LIST_MAX_CHARS
         )
-        if short and all(u.kind == "sentence" and _is_labelled(u) for u in group):
+        if short and all(u.kind == "sentence" and is_labelled(u.text) for u in group):
             # "Say: ... / Avoid: ..." lines read as one piece of advice: never split them.
             return _Choice(candidate.rank, tuple(group), candidate.score, "", listed=False)
         if short:
@@ -364,11 +364,6 @@ def _defines(unit: Unit, weights: dict[str, float], alternatives: dict) -> bool:
         return False
     asked = set(weights) | {w for other in alternatives.values() for w in other}
     return term <= asked
-
-
-def _is_labelled(unit: Unit) -> bool:
-    head = unit.text.split(":", 1)[0]
-    return ":" in unit.text and 0 < len(head.split()) <= 3 and head[:1].isupper()
 
 
 def _usable_heading(heading: str) -> bool:

@@ -62,10 +62,10 @@ def _units_of(text: str, locator: str) -> tuple[Unit, ...]:
             previous = block
             continue
         section = block.section or _section_of(locator)
-        labelled = block.kind == "paragraph" and _is_labelled(block.text)
+        labelled = block.kind == "paragraph" and is_labelled(block.text)
         same_run = previous is not None and (
             (block.kind in ("item", "row") and previous.kind == block.kind)
-            or (labelled and previous.kind == "paragraph" and _is_labelled(previous.text))
+            or (labelled and previous.kind == "paragraph" and is_labelled(previous.text))
         )
         if not same_run:
             group += 1
@@ -98,7 +98,8 @@ def _section_of(locator: str) -> str:
     return locator.rsplit("›", 1)[-1].strip()
 
 
-def _is_labelled(text: str) -> bool:
+def is_labelled(text: str) -> bool:
+    """A "Label: text" line (at most three words before the colon): "Say: ...", "Avoid: ..."."""
     head = text.split(":", 1)[0]
     return ":" in text and 0 < len(head.split()) <= 3 and head[:1].isupper()
 
