@@ -112,16 +112,14 @@ class EscalationDetector:
             log.exception("the LLM escalation judge failed; continuing without it")
             return None
 
-    def score(self, text: str) -> Score:
+    def score(self, text: str, draft: bool = False) -> Score:
         """The most sensitive-looking segment of ``text`` (whole or a sentence), with its scores."""
-        return max(self._scores(segments_of(text)), key=self._rank)
+        return max(self._scores(segments_of(text)), key=lambda s: self._rank(s, draft))
 
     def about_wording(self, text: str) -> bool:
         """True when ``text`` asks about words or framing and describes no real situation."""
-        policy = self.policy
-        return any(p.search(text) for p in policy.wording_questions) and not any(
-            p.search(text) for p in policy.situations
-        )
+        wording = any(p.search(text) for p in self.policy.wording_questions)
+        return wording and not self.in_situation(text)
 
     def _wording(self, text: str, draft: bool) -> bool:
         if draft and self.policy.situations:
@@ -149,7 +147,7 @@ class EscalationDetector:
         return None
 
     def _by_similarity(self, text: str, draft: bool = False) -> Detection | None:
-        best = max(self._scores(segments_of(text)), key=lambda s: self._rank(s, draft))
+        best = self.score(text, draft)
         if not self._escalates(best, draft):
             return None
         category = self.policy.category(best.category)
