@@ -40,6 +40,11 @@ CHECK_FAILED_TEXT = (
     "I couldn't check this message properly, so I haven't answered it myself. "
     "I've passed it to the staff team and a person will reply."
 )
+# What a surface says when its own handling of a message failed unexpectedly.
+SORRY_TEXT = (
+    "Sorry, something went wrong and I couldn't answer that. Please try again in a minute; "
+    "if it keeps happening, tell the staff team."
+)
 TOO_LONG_TEXT = (
     "That message is longer than I can read ({length:,} characters; my limit is {limit:,}). "
     "Please send the question on its own, in a shorter message."

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.answer import Citation, Escalation
+from bot.answer import Answer, Citation, Escalation
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,10 @@ class DraftCheck:
     def escalated(self) -> bool:
         """True when the draft went to staff instead of being checked."""
         return self.escalation is not None
+
+    def as_answer(self) -> Answer:
+        """The check as the staff desk sees an escalated question (it reads ``escalation``)."""
+        return Answer(question=self.text, text=self.reply, escalation=self.escalation)
 
     @property
     def citations(self) -> tuple[Citation, ...]:

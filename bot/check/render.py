@@ -19,6 +19,16 @@ from dataclasses import dataclass
 from bot.check.findings import DraftCheck, Finding, FramingNote
 
 NOTHING_FOUND = "Nothing in this draft matches the words our guidance says to avoid."
+# What a chat surface says when there is no draft to check, no index, or the check failed.
+NO_TEXT = "That message has no text for me to check."
+NOT_READY = (
+    "I can't check drafts yet: our guidance has not been loaded. Please tell the staff team "
+    "(they run `python -m bot ingest`)."
+)
+FAILED = (
+    "Sorry, something went wrong and I couldn't check that draft. Please try again in a "
+    "minute; if it keeps happening, tell the staff team."
+)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.answer import Answer, Origin
+from bot.answer import Origin
 from bot.check.findings import DraftCheck
+from bot.check.render import FAILED, NO_TEXT, NOT_READY
 from bot.discord import embeds
 from bot.errors import LinesError
 from bot.escalation.desk import holding_text
@@ -31,16 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
-NO_TEXT = "That message has no text for me to check."
 USAGE = "Paste your draft into the command: `/check draft: Our post about the new arrivals…`"
-NOT_READY = (
-    "I can't check drafts yet: our guidance has not been loaded. Please tell the staff team "
-    "(they run `python -m bot ingest`)."
-)
-FAILED = (
-    "Sorry, something went wrong and I couldn't check that draft. Please try again in a "
-    "minute; if it keeps happening, tell the staff team."
-)
 
 
 def register(bot: LinesBot) -> None:
@@ -97,7 +89,7 @@ async def check_draft(
         log.error("checking a draft failed: %s", type(exc).__name__, exc_info=True)
         messages = embeds.plain_messages(FAILED)
     else:
-        answer = _as_answer(result)
+        answer = result.as_answer()
         messages = embeds.check_messages(result, holding_text(answer, origin))
     try:
         for message_embeds in messages:
@@ -107,10 +99,5 @@ async def check_draft(
     except discord.HTTPException as exc:
         log.error("could not send the check: %s %s", exc.status, (exc.text or "")[:200])
     if result is not None and result.escalation is not None:
-        await asyncio.to_thread(bot.desk.escalated, _as_answer(result))
+        await asyncio.to_thread(bot.desk.escalated, result.as_answer())
     return result
-
-
-def _as_answer(check: DraftCheck) -> Answer:
-    """The check as the staff desk sees an escalated question (it reads only ``escalation``)."""
-    return Answer(question=check.text, text=check.reply, escalation=check.escalation)

@@ -24,7 +24,7 @@ import discord
 import yarl
 from discord import app_commands
 
-from bot.advisor import Advisor
+from bot.advisor import SORRY_TEXT, Advisor
 from bot.answer import Answer, Origin, Question, Turn
 from bot.check.checker import build_checker
 from bot.discord import check as draft_commands
@@ -41,10 +41,6 @@ NO_PINGS = discord.AllowedMentions.none()
 HISTORY_LIMIT = 20
 SEND_TIMEOUT = 60.0  # seconds the desk waits for one Discord send
 THREAD_NAME_LIMIT = 90
-SORRY = (
-    "Sorry, something went wrong and I couldn't answer that. Please try again in a minute; "
-    "if it keeps happening, tell the staff team."
-)
 GREETING = "Ask me how to talk about a topic and I'll answer from our guidance."
 
 
@@ -300,7 +296,7 @@ class LinesBot(discord.Client):
     ) -> None:
         """Send the answer (or an apology), then hand an escalation to the desk."""
         if answer is None:
-            messages, view = embeds.plain_messages(SORRY), None
+            messages, view = embeds.plain_messages(SORRY_TEXT), None
         else:
             messages = embeds.answer_messages(answer, holding_text(answer, origin))
             view = None if answer.escalated else AnswerView()
@@ -349,7 +345,7 @@ class LinesBot(discord.Client):
         )
         answer = await self._ask(Question(question, origin))
         if answer is None:
-            messages, view = embeds.plain_messages(SORRY), None
+            messages, view = embeds.plain_messages(SORRY_TEXT), None
         else:
             messages = embeds.answer_messages(answer, holding_text(answer, origin))
             view = None if answer.escalated else AnswerView()
@@ -411,7 +407,7 @@ class LinesBot(discord.Client):
             answer = await asyncio.to_thread(self.advisor.request_person, question)
         except Exception as exc:
             log.error("handing to staff failed: %s", type(exc).__name__, exc_info=True)
-            await interaction.response.send_message(SORRY, ephemeral=True)
+            await interaction.response.send_message(SORRY_TEXT, ephemeral=True)
             return
         await interaction.response.send_message(
             embeds.escape(holding_text(answer, origin)),

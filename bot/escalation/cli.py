@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from bot.errors import EXIT_OK
 from bot.errors import EXIT_PARTIAL as EXIT_REFUSED
+from bot.escalation.states import STATES
 from bot.settings import Settings
 
 if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported only when a command runs
     from bot.escalation.store import EscalationStore, Item
 
-BOT_GONE = dt.timedelta(minutes=2)
 
 # C0 and C1 control characters (but not newline or tab), DEL, and the bidirectional
 # overrides that can make text read differently from what it is.
@@ -62,7 +62,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the staff actions (list, show, claim, answer, resolve, purge) to ``parser``."""
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = sub.add_parser("list", help="list items, newest first, with what is pending")
-    listing.add_argument("--state", choices=("open", "claimed", "answered", "resolved"))
+    listing.add_argument("--state", choices=STATES)
     listing.add_argument(
         "--undelivered",
         action="store_true",
@@ -162,6 +162,8 @@ def _answered(item: Item, seen: dict[str, dt.datetime], settings: Settings) -> s
         )
     bot = f"the {item.platform.capitalize()} bot"
     last = seen.get(item.platform)
+    from bot.escalation.desk import BOT_GONE
+
     if last is None or dt.datetime.now(dt.UTC) - last > BOT_GONE:
         since = f" since {last:%Y-%m-%d %H:%M} UTC" if last else " yet"
         return (

@@ -55,8 +55,6 @@ MAX_ATTEMPTS = 8  # a thread that stays unreachable (deleted, bot removed) is gi
 LEASE_SECONDS = 120.0  # asking the advisor again and posting fit well within this
 QUESTION_SHOWN = 300  # characters of the original question quoted in a note
 
-KINDS = ("superseded", "expired", "removed")
-
 
 @dataclass(frozen=True)
 class Change:

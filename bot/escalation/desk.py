@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.answer import Answer, Origin
 from bot.escalation.policy import fill_where
-from bot.escalation.states import Action, allowed_actions
+from bot.escalation.states import RESULT, Action, allowed_actions
 from bot.escalation.store import (
     EscalationError,
     EscalationStore,
@@ -60,6 +60,7 @@ BACKOFF_BASE = 5.0  # first retry after this many seconds, then doubling...
 BACKOFF_CAP = 15 * 60.0  # ...up to this
 PURGE_EVERY = dt.timedelta(days=1)
 HEARTBEAT_EVERY = 30.0  # seconds between "this bot is running" records (the CLI reads them)
+BOT_GONE = dt.timedelta(minutes=2)  # no heartbeat for this long: the bot is not running
 MEMORY_EVENTS = 5000
 
 WHERE = {"thread": "in this thread", "channel": "here", "dm": "in a direct message"}
@@ -271,11 +272,7 @@ class StaffDesk:
         if answer.escalation.id is None:
             self.wake()
             return
-        try:
-            self.tend(answer.escalation.id)
-        except EscalationError as exc:
-            log.warning("could not post item %s to staff yet: %s", answer.escalation.id, exc)
-            self.wake()
+        self.follow_up(answer.escalation.id)
 
     def answered(self, answer: Answer, origin: Origin, posted: str | None = None) -> None:
         """Record an answer the member was shown (where, the question, what it cited), so a
@@ -304,7 +301,7 @@ class StaffDesk:
         item = self.store.get(item_id)
         if action not in self.actions_for(item):
             raise Refused(
-                f"Item {item_id} is {item.state}; it can no longer be {_done(action)}. "
+                f"Item {item_id} is {item.state}; it can no longer be {RESULT[action]}. "
                 "Nothing changed."
             )
         return item
@@ -558,15 +555,11 @@ def delivery_status(item: Item) -> str:
     return "Answer waiting to be delivered."
 
 
-def _done(action: Action) -> str:
-    return {"claim": "claimed", "answer": "answered", "resolve": "resolved"}[action]
-
-
 def pending_reason(item: Item, last_seen: dict[str, dt.datetime], now: dt.datetime) -> str:
     """Why ``item`` has not reached staff or the member yet, in words for the staff CLI."""
     reasons: list[str] = []
     running = last_seen.get(item.platform)
-    stale = running is None or now - running > dt.timedelta(minutes=2)
+    stale = running is None or now - running > BOT_GONE
     bot = f"the {item.platform.capitalize()} bot"
     if item.needs_staff_post:
         if item.notify_error:

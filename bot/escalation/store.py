@@ -40,7 +40,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from bot.answer import Citation, Origin, Passage, Question
 from bot.errors import ConfigError
 from bot.escalation.fallback import PRIVATE_FILE, SpoolFile
-from bot.escalation.states import STATES, Action, states_allowing
+from bot.escalation.states import RESULT, STATES, Action, states_allowing
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -694,8 +694,6 @@ class EscalationStore:
     def _move(
         self, item_id: int, action: Action, allowed: sa.ColumnElement[bool], **values: object
     ) -> Item:
-        from bot.escalation.states import RESULT
-
         state = RESULT[action]
         # The check and the change are one UPDATE, so of two staff acting at once only one
         # can match the WHERE clause; the other is refused with the state the winner left.

@@ -25,7 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
-from bot.advisor import Advisor
+from bot.advisor import SORRY_TEXT, Advisor
 from bot.answer import Answer, Origin, Question, Turn
 from bot.escalation.desk import (
     DeliveryError,
@@ -45,10 +45,6 @@ CONNECTION_RETRIES = 2
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 # <!channel>, <!here>, <!everyone>, <!subteam^S123|@team>: noise in a question, and never resent.
 _SPECIAL_MENTION = re.compile(r"<!(?:channel|here|everyone|subteam\^[^>|]*)(?:\|[^>]*)?>")
-SORRY = (
-    "Sorry, something went wrong and I couldn't answer that. Please try again in a minute; "
-    "if it keeps happening, tell the staff team."
-)
 
 
 def retry_handlers() -> list:
@@ -258,7 +254,7 @@ class SlackSurface:
             answer = self.advisor.ask(question)
         except Exception as exc:
             log.error("answering failed: %s", type(exc).__name__, exc_info=True)
-            self.tell(recipient, blocks.text_messages(SORRY))
+            self.tell(recipient, blocks.text_messages(SORRY_TEXT))
             return None
         posted = self.tell(
             recipient, blocks.answer_messages(answer, holding_text(answer, question.origin))
@@ -315,7 +311,7 @@ class SlackSurface:
             answer = self.advisor.ask(Question(text=text, origin=origin))
         except Exception as exc:
             log.error("answering /lines failed: %s", type(exc).__name__, exc_info=True)
-            self.respond(response_url, SORRY, user=user)
+            self.respond(response_url, SORRY_TEXT, user=user)
             return None
         for fallback, message_blocks in blocks.answer_messages(
             answer, holding_text(answer, origin), private=True

@@ -123,7 +123,7 @@ def answer_messages(
         sources = "\n".join(citation_line(c) for c in answer.citations)
         blocks.extend(_section(piece) for piece in split_to_fit(sources, TEXT_LIMIT))
     if private:
-        note = "Only you can see this."
+        note = ONLY_YOU
         if answer.citations and not answer.escalated:
             note += " *Share in channel* posts your question and this answer for everyone here."
         blocks.append(_context(note))

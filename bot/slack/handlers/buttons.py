@@ -11,11 +11,12 @@ import logging
 
 from slack_bolt import App
 
+from bot.advisor import SORRY_TEXT
 from bot.answer import Origin, Question
 from bot.escalation.desk import Recipient, holding_text
 from bot.escalation.store import EscalationError
 from bot.slack import blocks
-from bot.slack.app import SORRY, SlackSurface
+from bot.slack.app import SlackSurface
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def register(app: App, surface: SlackSurface) -> None:
             answer = surface.advisor.request_person(Question(_question(action), origin))
         except Exception as exc:
             log.error("handing to staff failed: %s", type(exc).__name__, exc_info=True)
-            surface.respond(body.get("response_url"), SORRY, user=user)
+            surface.respond(body.get("response_url"), SORRY_TEXT, user=user)
             return
         messages = blocks.answer_messages(answer, holding_text(answer, origin), private=private)
         if private:  # said only to them, like the answer it came from

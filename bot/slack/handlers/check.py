@@ -24,9 +24,10 @@ import re
 
 from slack_bolt import App
 
-from bot.answer import Answer, Origin
+from bot.answer import Origin
 from bot.check.checker import DraftChecker
 from bot.check.findings import DraftCheck
+from bot.check.render import FAILED, NO_TEXT, NOT_READY
 from bot.errors import LinesError
 from bot.escalation.desk import holding_text
 from bot.slack import blocks
@@ -39,15 +40,6 @@ SUBCOMMAND = re.compile(r"\s*check(?:\s+(?P<draft>.*))?\Z", re.IGNORECASE | re.D
 USAGE = (
     "Paste your draft after the command, e.g. `/lines check Our post about the new arrivals…`, "
     "or choose *Check with Lines* from the ⋮ menu of any message."
-)
-NO_TEXT = "That message has no text for me to check."
-NOT_READY = (
-    "I can't check drafts yet: our guidance has not been loaded. Please tell the staff team "
-    "(they run `python -m bot ingest`)."
-)
-FAILED = (
-    "Sorry, something went wrong and I couldn't check that draft. Please try again in a "
-    "minute; if it keeps happening, tell the staff team."
 )
 # Slack's markup in a message's text: <@U1|name>, <#C1|general>, <!here>, <url|label>, <url>.
 _MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
@@ -143,16 +135,11 @@ def respond_check(
         log.error("checking a draft failed: %s", type(exc).__name__, exc_info=True)
         surface.respond(response_url, blocks.safe(FAILED), user=user)
         return None
-    answer = _as_answer(check)
+    answer = check.as_answer()
     for fallback, message_blocks in blocks.check_messages(check, holding_text(answer, origin)):
         surface.respond(response_url, fallback, message_blocks, user=user)
     surface.desk.escalated(answer)
     return check
-
-
-def _as_answer(check: DraftCheck) -> Answer:
-    """The check as the staff desk sees an escalated question (it reads only ``escalation``)."""
-    return Answer(question=check.text, text=check.reply, escalation=check.escalation)
 
 
 def draft_text(text: str) -> str:
