@@ -47,6 +47,15 @@ class IndexNotReady(LinesError):
     """There is no index to search yet; the message says to run ingest."""
 
 
+def no_index_message(settings: Settings) -> str:
+    """What to say when nothing has been ingested into ``settings``' index yet."""
+    where = settings.chroma_url or settings.chroma_dir
+    return (
+        f"No index at {where}: run `lines ingest` first "
+        "(or `make demo`), or set CHROMA_DIR to where the index lives."
+    )
+
+
 class _StaleView(Exception):
     """The view no longer matches the index (an ingest changed it): reload and try again."""
 
@@ -174,7 +183,7 @@ class ChromaRetriever:
             except _StaleView as exc:
                 log.info("index changed while answering (%s); reloading", exc)
                 continue
-            if attempt == VIEW_ATTEMPTS - 1 or self._stamp() == view.stamp:
+            if attempt == VIEW_ATTEMPTS - 1 or self._manifests.stamp() == view.stamp:
                 return passages
         raise IndexNotReady(_CHANGING)
 
@@ -347,7 +356,7 @@ class ChromaRetriever:
 
     def _current_view(self, stale: _IndexView | None = None) -> _IndexView:
         """The view of the manifest's current state; ``stale`` is one found out of date."""
-        stamp = self._stamp()
+        stamp = self._manifests.stamp()
         view = self._view
         if view is not None and view.stamp == stamp and view is not stale:
             return view
@@ -361,16 +370,8 @@ class ChromaRetriever:
                     return self._view
                 except _StaleView as exc:  # changed while loading: read the manifest again
                     log.info("index changed while loading the view (%s)", exc)
-                    stamp = self._stamp()
+                    stamp = self._manifests.stamp()
         raise IndexNotReady(_CHANGING)
-
-    def _stamp(self) -> object:
-        try:
-            return self._manifests.stamp()
-        except Exception as exc:  # the Chroma server is down or refuses us: say so plainly
-            from bot.vectorstore import server_error
-
-            raise server_error(self.settings, exc) from exc
 
     def _acronyms(self, texts: Sequence[str]) -> tuple[dict[str, str], dict[str, Any]]:
         """The acronyms the live documents define, and a vector for each form of each."""
@@ -389,11 +390,7 @@ class ChromaRetriever:
         from bot.vectorstore import open_collection
 
         if stamp is None:
-            where = self.settings.chroma_url or self.settings.chroma_dir
-            raise IndexNotReady(
-                f"No index at {where}: run `lines ingest` first "
-                "(or `make demo`), or set CHROMA_DIR to where the index lives."
-            )
+            raise IndexNotReady(no_index_message(self.settings))
         manifest = self._manifests.load()
         live = manifest.live_ids
         if self._view is not None and not self.settings.chroma_url:

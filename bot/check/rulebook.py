@@ -12,6 +12,7 @@ the rules afresh, so a finding never cites a document that is gone or superseded
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections import defaultdict
@@ -21,8 +22,10 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from bot.check.rules import Guidance, Origin, SectionText, extract
-from bot.errors import LinesError
+from bot.chunks import passage_from
 from bot.ingest.manifest import open_manifest_store
+from bot.lifecycle import expired, today
+from bot.retrieval import IndexNotReady, no_index_message
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,7 @@ log = logging.getLogger(__name__)
 _MAX_OVERLAP = 400  # characters; the splitter's overlap is 120, whole pieces can be longer
 
 
-class IndexEmpty(LinesError):
+class IndexEmpty(IndexNotReady):
     """There is no index to read rules from yet; the message says to run ingest."""
 
 
@@ -55,52 +58,57 @@ class RuleBook:
         """
         stamp = self._manifests.stamp()
         if stamp is None:
-            raise IndexEmpty(
-                f"No index at {self.settings.chroma_dir}: run `python -m bot ingest` first "
-                "(or `make demo`), or point --db / CHROMA_DIR at the index."
-            )
+            raise IndexEmpty(no_index_message(self.settings))
+        # Expiry is judged on the day, as retrieval judges it: the date is part of the key.
+        key = (stamp, today())
         with self._lock:
-            if self._guidance is None or stamp != self._stamp:
-                self._guidance = self._load(reopen=self._guidance is not None)
-                self._stamp = stamp
+            if self._guidance is None or key != self._stamp:
+                self._guidance = self._load(reopen=self._guidance is not None, on=key[1])
+                self._stamp = key
             return self._guidance
 
-    def _load(self, reopen: bool) -> Guidance:
+    def _load(self, reopen: bool, on: dt.date) -> Guidance:
         from bot.vectorstore import open_collection
 
-        if reopen:
+        if reopen and not self.settings.chroma_url:
             # Another process rewrote the index: drop Chroma's cached client (as retrieval
             # does) so the chunks are read afresh rather than from a stale handle.
             from chromadb.api.shared_system_client import SharedSystemClient
 
             SharedSystemClient.clear_system_cache()
-        live = self._manifests.load().live_ids
-        if not live:
+        manifest = self._manifests.load()  # once: the collection it names and its chunks
+        if not manifest.live_ids:
             return Guidance()
-        collection = open_collection(self.settings, self.embeddings)
-        got = collection.get(ids=sorted(live), include=["documents", "metadatas"])
+        collection = open_collection(
+            self.settings, self.embeddings, name=manifest.collection, create=False
+        )
+        got = collection.get(ids=sorted(manifest.live_ids), include=["documents", "metadatas"])
         chunks = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        guidance = extract(sections_from_chunks(chunks))
+        guidance = extract(sections_from_chunks(chunks, on))
         log.info(
             "read %d term rules and %d framing passages from %d live chunks",
             len(guidance.rules),
             len(guidance.framing),
-            len(live),
+            len(manifest.live_ids),
         )
         return guidance
 
 
 def sections_from_chunks(
-    chunks: Iterable[tuple[str, str, Mapping[str, Any]]],
+    chunks: Iterable[tuple[str, str, Mapping[str, Any]]], on: dt.date | None = None
 ) -> list[SectionText]:
     """Current documents' sections, each rebuilt from its consecutive chunks.
 
-    Chunks of superseded documents are dropped: their rules no longer apply.
+    Chunks of superseded documents, and of documents expired by ``on`` (default today), are
+    dropped: their rules no longer apply, as retrieval no longer cites them.
     """
+    on = on or today()
     by_source: dict[tuple[str, str], list[tuple[int, str, str, Mapping[str, Any]]]]
     by_source = defaultdict(list)
     for chunk_id, text, meta in chunks:
         if str(meta.get("status", "current")) == "superseded":
+            continue
+        if expired(passage_from(chunk_id, text or "", meta, 0.0), on):
             continue
         index = int(meta.get("chunk_index", 0) or 0)
         key = (str(meta.get("source_root", "")), str(meta.get("source", "")))
@@ -145,5 +153,8 @@ def merge_overlap(first: str, second: str) -> str:
     for size in range(longest, 9, -1):
         if first.endswith(second[:size]):
             return first + second[size:]
-    # No shared text: the splitter cut on a line or paragraph break.
-    return f"{first}\n{second}"
+    # No shared text: the splitter cut between two blocks (a chunk holds whole paragraphs,
+    # items and rows, and a table's later chunk repeats its header). A blank line keeps them
+    # apart: a single line break would run the next paragraph on, or read a repeated table
+    # header as a row of the table before it.
+    return f"{first}\n\n{second}"

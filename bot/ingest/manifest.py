@@ -199,7 +199,9 @@ class ChromaManifestStore:
             if _is_not_found(exc):
                 self._collection = None
                 return None
-            raise
+            from bot.vectorstore import server_error
+
+            raise server_error(self.settings, exc) from exc  # down or refusing: say which
         if not got["ids"]:
             return None
         return str(got["metadatas"][0].get("generation", ""))

@@ -149,7 +149,38 @@ def test_merge_overlap_removes_the_shared_seam():
     assert merge_overlap("one two three four five", "three four five six") == (
         "one two three four five six"
     )
-    assert merge_overlap("first line", "second line") == "first line\nsecond line"
+    # No shared text: two blocks, kept apart so the second is not read as part of the first.
+    assert merge_overlap("first line", "second line") == "first line\n\nsecond line"
+
+
+def test_a_long_table_split_into_chunks_gives_each_row_once_and_no_header_rule(
+    tmp_path, embeddings
+):
+    rows = "\n".join(
+        f"| oldword{n} | newword{n} | reason number {n}, long enough that the table needs "
+        "several chunks to hold all of its rows |"
+        for n in range(30)
+    )
+    text = front("Long table") + (
+        f"# Long table\n\n## Words\n\n| Instead of | We say | Why |\n| --- | --- | --- |\n{rows}\n"
+    )
+    settings = ingest_corpus(tmp_path, {"guidance/table.md": text}, embeddings)
+    from bot.ingest.manifest import open_manifest_store
+
+    assert len(open_manifest_store(settings).load().live_ids) >= 3  # really split
+    rules = rules_by_term(settings, embeddings)
+    # The header each later chunk repeats is a header again, never a rule of its own.
+    assert sorted(rules) == sorted(f"oldword{n}" for n in range(30))
+    assert rules["oldword29"].suggestion == "newword29"
+
+
+def test_an_expired_documents_rules_no_longer_apply(tmp_path, embeddings):
+    guide = (
+        "---\ntitle: Old style sheet\nkind: guidance\ndate: 2024-01-01\nexpires: 2024-06-01\n"
+        '---\n# Old style sheet\n\n## Words\n\n- Avoid: "oldterm". Say instead: "newterm".\n'
+    )
+    settings = ingest_corpus(tmp_path, {"guidance/old.md": guide}, embeddings)
+    assert "oldterm" not in rules_by_term(settings, embeddings)
 
 
 def test_unquoted_labelled_pairs_and_examples_that_are_not_terms(tmp_path, embeddings):
