@@ -191,20 +191,16 @@ def check_index(settings: Settings) -> Check:
         )
     import chromadb.errors
 
-    from bot.embedding import build_embeddings
-    from bot.vectorstore import LangChainEmbeddingFunction, open_client
+    from bot.vectorstore import open_collection
 
-    client = open_client(settings)
-    function = LangChainEmbeddingFunction(
-        build_embeddings(settings.embedding_model), settings.embedding_model
-    )
+    # The manifest names the live collection: after a rebuild it is a new one ("lines-g...").
     try:
-        collection = client.get_collection(settings.collection, embedding_function=function)
+        collection = open_collection(settings, name=manifest.collection, create=False)
     except chromadb.errors.NotFoundError:
         return Check(
             "index",
             False,
-            f"no collection {settings.collection!r} in the index: {ingest} (or check COLLECTION)",
+            f"no collection {manifest.collection!r} in the index: {ingest} (or check COLLECTION)",
         )
     files = sum(len(entries) for entries in manifest.sources.values())
     listed = manifest.chunk_count

@@ -250,3 +250,21 @@ def test_the_model_check_catches_an_altered_or_missing_file(tmp_path):
     assert missing.ok is False and "is missing" in missing.detail
     digest = hashlib.sha256(model.read_bytes()).hexdigest()
     assert check_model(model_path=model, expected_sha256=digest).ok is True
+
+
+def test_the_index_check_follows_a_rebuild_to_its_new_collection(
+    lines_cli, tmp_path, monkeypatch, embeddings
+):
+    from bot.ingest.manifest import open_manifest_store
+
+    knowledge = write_corpus(tmp_path / "knowledge", TINY_CORPUS)
+    settings = make_settings(tmp_path, knowledge)
+    assert not ingest(settings, embeddings=embeddings).failed
+    assert not ingest(settings, rebuild=True, embeddings=embeddings).failed
+    assert open_manifest_store(settings).load().collection != settings.collection  # moved
+    monkeypatch.setenv("CHROMA_DIR", str(settings.chroma_dir))
+    monkeypatch.setenv("KNOWLEDGE_DIRS", str(knowledge))
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    outcome = lines_cli("doctor")
+    index = lines_by_check(outcome.out)["index"]
+    assert index.startswith("✓"), index
