@@ -171,16 +171,6 @@ class Settings:
         return cls._build(merged, data_dir, bases, where, problems)
 
     @classmethod
-    def from_mapping(cls, env: Mapping[str, str], *, base: Path | None = None) -> Settings:
-        """Build settings from upper-case variable names (``CHROMA_DIR`` -> ``chroma_dir``).
-
-        Relative paths, and the path defaults, resolve against ``base`` (default: the working
-        directory). Raises ``SettingsError`` listing every bad variable.
-        """
-        base = Path.cwd() if base is None else base
-        return cls._build(env, base, {}, {}, [])
-
-    @classmethod
     def _build(
         cls,
         env: Mapping[str, str],

@@ -27,8 +27,6 @@ from pathlib import Path
 from bot.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
 from bot.settings import Settings
 
-DESCRIPTION = "Index the charity's documents into Chroma. Re-runs only touch what changed."
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ingest command's options to ``parser`` (``--db`` is shared by every command)."""

@@ -45,6 +45,7 @@ from bot.ingest.manifest import (
     Manifest,
     ManifestStore,
     content_hash,
+    file_digests,
     open_manifest_store,
 )
 from bot.ingest.metadata import is_sidecar
@@ -58,7 +59,6 @@ log = logging.getLogger(__name__)
 EMBED_BATCH = 64
 PUBLISH_EVERY = 256  # chunks written between manifest saves (and deletions of what they replace)
 _DELETE_BATCH = 1000
-_HASH_BLOCK = 1 << 20
 _COPY_NAME = re.compile(r"\(\s*copy\b|\bcopy of\b|\s-\s*copy\b", re.IGNORECASE)
 
 # ``progress(total=..., desc=..., unit=...)`` returns a bar with ``update(n)`` and ``close()``
@@ -174,6 +174,13 @@ class _Run:
         self.store: ManifestStore = open_manifest_store(settings)
         self.max_file_mb = settings.max_file_mb
         self.previous_model = ""
+        self._hashes: dict[_File, str] = {}  # content hashes taken while finding copies
+        # Files kept beside the documents that are neither documents nor files to report:
+        # the staff policy, and each source folder's re-ingest check questions.
+        self._not_documents = {
+            Path(settings.policy_path).resolve(),
+            *((root / CHECKS_FILE).resolve() for root in roots),
+        }
 
     @property
     def embedder(self) -> Embeddings:
@@ -288,9 +295,7 @@ class _Run:
                         sidecars.append(path)
                     elif is_document(path):
                         files.append(_File(root, self.keys[root], path, rel))
-                    elif not self._is_policy(path) and rel != CHECKS_FILE:
-                        # The staff policy and the re-ingest check's questions live beside
-                        # the documents; neither is a document nor a file to report.
+                    elif path.resolve() not in self._not_documents:
                         self.report.skipped.append({"path": rel, "reason": skip_reason(path)})
             for sidecar in sidecars:
                 document = sidecar.with_name(sidecar.name[: -len(".meta.yaml")])
@@ -298,12 +303,6 @@ class _Run:
                     rel = sidecar.relative_to(root).as_posix()
                     self.report.orphan_sidecars.append(rel)
         return files
-
-    def _is_policy(self, path: Path) -> bool:
-        try:
-            return path.resolve() == Path(self.settings.policy_path).resolve()
-        except OSError:
-            return False
 
     def _check_link(self, root: Path, path: Path, what: str) -> bool:
         """True when a symlink stays inside its source folder; else warn and do not follow it."""
@@ -329,7 +328,8 @@ class _Run:
                 if file.path.stat().st_size > self.max_file_mb * 1024 * 1024:
                     unreadable.append(file)  # refused with its reason when loaded
                     continue
-                by_content.setdefault(_bytes_hash(file.path), []).append(file)
+                of_bytes, self._hashes[file] = file_digests(file.path)
+                by_content.setdefault(of_bytes, []).append(file)
             except OSError:
                 unreadable.append(file)
         keep: set[_File] = set(unreadable)
@@ -357,7 +357,7 @@ class _Run:
         try:
             for file in files:
                 try:
-                    digest = _content_hash(file.path, self.max_file_mb)
+                    digest = self._hashes.get(file) or _content_hash(file.path, self.max_file_mb)
                 except LoadError as exc:
                     self._fail(file, str(exc))
                     digest = None
@@ -372,11 +372,8 @@ class _Run:
     def _load(self, file: _File) -> LoadedDocument | None:
         try:
             document = load(file.path, file.root, max_file_mb=self.max_file_mb)
-        except LoadError as exc:
+        except LoadError as exc:  # whatever a reader raised comes out as LoadError
             self._fail(file, str(exc))
-            return None
-        except Exception as exc:
-            self._fail(file, f"cannot be read ({type(exc).__name__}: {_short(exc)})")
             return None
         for warning in document.warnings:
             self.report.warnings.append(f"{file.rel}: {warning}")
@@ -683,14 +680,6 @@ def _contextual(title: str, locator: str, text: str) -> str:
     return f"{title}. {locator}.\n{text}"
 
 
-def _bytes_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _content_hash(path: Path, max_file_mb: int) -> str:
     """The manifest's hash (file and sidecar), refusing files over the size limit unread."""
     size = path.stat().st_size
@@ -705,7 +694,3 @@ def _content_hash(path: Path, max_file_mb: int) -> str:
 def _delete(collection, ids: list[str]) -> None:
     for start in range(0, len(ids), _DELETE_BATCH):
         collection.delete(ids=ids[start : start + _DELETE_BATCH])
-
-
-def _short(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200] or type(exc).__name__
