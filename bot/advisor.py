@@ -188,23 +188,8 @@ class Advisor:
     def _escalate(
         self, question: Question, detection: Detection, passages: Sequence[Passage]
     ) -> Answer:
-        # The queue item is written before the holding reply exists, so nothing is lost.
-        item_id = self._open(
-            question, detection.kind, detection.category, detection.reason, passages
-        )
-        log.info(
-            "escalated question as %s/%s (item %s)", detection.kind, detection.category, item_id
-        )
-        return Answer(
-            question=question.text,
-            text=detection.holding_reply,
-            escalation=Escalation(
-                kind=detection.kind,
-                reason=detection.reason,
-                category=detection.category,
-                id=item_id,
-            ),
-        )
+        escalation = open_escalation(self.queue, question, detection, passages)
+        return Answer(question=question.text, text=detection.holding_reply, escalation=escalation)
 
     def _open(
         self,
@@ -219,6 +204,31 @@ class Advisor:
         return self.queue.open_item(
             question=question, kind=kind, category=category, reason=reason, passages=passages
         )
+
+
+def open_escalation(
+    queue: EscalationQueue | None,
+    question: Question,
+    detection: Detection,
+    passages: Sequence[Passage],
+) -> Escalation:
+    """Hand ``question`` to staff: the queue item (when there is a queue), as an ``Escalation``.
+
+    The item is written before the holding reply is shown, so nothing is lost.
+    """
+    item_id = None
+    if queue is not None:
+        item_id = queue.open_item(
+            question=question,
+            kind=detection.kind,
+            category=detection.category,
+            reason=detection.reason,
+            passages=passages,
+        )
+    log.info("escalated as %s/%s (item %s)", detection.kind, detection.category, item_id)
+    return Escalation(
+        kind=detection.kind, reason=detection.reason, category=detection.category, id=item_id
+    )
 
 
 def check_for_staff(

@@ -19,8 +19,15 @@ from collections.abc import Sequence
 
 from langchain_core.embeddings import Embeddings
 
-from bot.advisor import Advisor, Detection, Detector, EscalationQueue, check_for_staff
-from bot.answer import Citation, Escalation, Origin, Passage, Question
+from bot.advisor import (
+    Advisor,
+    Detection,
+    Detector,
+    EscalationQueue,
+    check_for_staff,
+    open_escalation,
+)
+from bot.answer import Citation, Origin, Passage, Question
 from bot.check.findings import DraftCheck, Finding, FramingNote
 from bot.check.framing import Note, framing_notes
 from bot.check.matching import Draft, Match, TermMatcher
@@ -65,28 +72,8 @@ class DraftChecker:
         if detection is not None:
             # Staff see the guidance the draft touches, as they see passages for a question.
             passages = self._touched(text)
-            item_id = None
-            if self.queue is not None:
-                item_id = self.queue.open_item(
-                    question=question,
-                    kind=detection.kind,
-                    category=detection.category,
-                    reason=detection.reason,
-                    passages=passages,
-                )
-            log.info(
-                "draft escalated as %s/%s (item %s)", detection.kind, detection.category, item_id
-            )
-            return DraftCheck(
-                text=text,
-                escalation=Escalation(
-                    kind=detection.kind,
-                    reason=detection.reason,
-                    category=detection.category,
-                    id=item_id,
-                ),
-                reply=detection.holding_reply,
-            )
+            escalation = open_escalation(self.queue, question, detection, passages)
+            return DraftCheck(text=text, escalation=escalation, reply=detection.holding_reply)
         return self.check_wording(text)
 
     def _detect(self, question: Question) -> Detection | None:
