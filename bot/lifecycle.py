@@ -82,6 +82,20 @@ def expired(passage: Passage, on: dt.date) -> bool:
     return is_due(passage.expires, on)
 
 
+SUPERSEDED_NOTE = " has been superseded; this uses its replacement ["
+
+
+def is_superseded_note(line: str, title: str) -> bool:
+    """True for the note ``answer_notes`` writes when the document ``title`` was superseded.
+
+    Retrieval names it "Title (date)", or just "Title" when it has no date.
+    """
+    if not line.startswith(f"Note: {title}") or SUPERSEDED_NOTE not in line:
+        return False
+    named = line[len("Note: ") : line.index(SUPERSEDED_NOTE)]
+    return named == title or (named.startswith(f"{title} (") and named.endswith(")"))
+
+
 def answer_notes(
     cited: Iterable[tuple[int, Passage]], passages: Sequence[Passage], on: dt.date
 ) -> list[str]:
@@ -93,11 +107,7 @@ def answer_notes(
     Every answerer shows the same notes, so a member hears the same whichever wrote it.
     """
     cited = list(cited)
-    notes = [
-        f"Note: {p.replaces} has been superseded; this uses its replacement [{n}]."
-        for n, p in cited
-        if p.replaces
-    ]
+    notes = [f"Note: {p.replaces}{SUPERSEDED_NOTE}{n}]." for n, p in cited if p.replaces]
     reviewed: set[str] = set()
     for n, p in cited:
         if due_for_review(p, on) and p.source not in reviewed:

@@ -8,6 +8,7 @@ would for a running bot: without a re-ingest.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -216,3 +217,16 @@ def test_when_nothing_else_answers_the_expired_best_match_is_still_named(embeddi
     assert (
         reply.text == "Note: Lines to take: the barge expired on 2026-01-01 and is no longer used."
     )
+
+
+def test_the_superseded_note_is_recognised_for_dated_and_undated_documents():
+    from bot.lifecycle import answer_notes, is_superseded_note
+
+    for replaces in ("Lines: crossings (2023-08-14)", "Lines: crossings"):
+        current = Passage("c1", "Safe routes.", "new.md", "New", "line", "Our lines", "")
+        notes = answer_notes(
+            [(1, replace(current, replaces=replaces))], [current], dt.date(2026, 1, 1)
+        )
+        assert is_superseded_note(notes[0], "Lines: crossings"), notes[0]
+        assert not is_superseded_note(notes[0], "Lines: crossings 2")
+        assert not is_superseded_note(notes[0], "Lines")

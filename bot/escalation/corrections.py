@@ -43,7 +43,7 @@ from bot.answer import Answer, Question
 from bot.escalation.desk import DeliveryError, Recipient, StaffPort
 from bot.escalation.store import AnswerRecord, CorrectionRow, EscalationStore, document_key
 from bot.formatting import trim
-from bot.lifecycle import DocumentState, IndexState, document_states, today
+from bot.lifecycle import DocumentState, IndexState, document_states, is_superseded_note, today
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -200,11 +200,11 @@ def note_text(changes: Sequence[Change], record: AnswerRecord, fresh: Answer | N
         lines.append(f"Updated answer to “{asked}”:")
         # The note already says what replaced what: the answer's own "superseded" note would
         # repeat it.
-        replaced = tuple(f"Note: {c.title} (" for c in changes if c.kind == "superseded")
+        replaced = [c.title for c in changes if c.kind == "superseded"]
         kept = [
             line
             for line in fresh.text.splitlines()
-            if not (line.startswith(replaced) and "has been superseded" in line)
+            if not any(is_superseded_note(line, title) for title in replaced)
         ]
         lines.append("\n".join(kept).rstrip())
         lines.append("")
