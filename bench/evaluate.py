@@ -182,10 +182,12 @@ def print_scores(rows: list[SetScores]) -> None:
         )
 
 
-def evaluate_knowledge(settings, embeddings, name, cases, off_topic, root, args) -> SetScores:
+def evaluate_knowledge(
+    settings, embeddings, name, cases, off_topic, root, args, dense_only: bool = False
+) -> SetScores:
     # queue=False: the evaluation must not fill (or even open) the staff queue.
     advisor = build_advisor(settings, embeddings=embeddings, queue=False)
-    if args.dense_only:
+    if dense_only:
         advisor.retriever = ChromaRetriever(settings, embeddings, use_bm25=False)
     return score(name, advisor, cases, off_topic, whole_units(root), args.verbose)
 
@@ -197,7 +199,6 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     parser.add_argument("--no-escalation", action="store_true", help="skip escalation figures")
     args = parser.parse_args(argv)
-    args.dense_only = False
     logging.basicConfig(level=logging.ERROR)
 
     settings = Settings.load()
@@ -219,11 +220,11 @@ def main(argv: list[str] | None = None) -> dict:
         cases, off = load_yaml(HERE / "questions.yaml"), load_yaml(HERE / "unanswerable.yaml")
         rows.append(evaluate_knowledge(settings, embeddings, "dev", cases, off, knowledge, args))
         if args.compare:
-            args.dense_only = True
             rows.append(
-                evaluate_knowledge(settings, embeddings, "dev, dense", cases, off, knowledge, args)
+                evaluate_knowledge(
+                    settings, embeddings, "dev, dense", cases, off, knowledge, args, dense_only=True
+                )
             )
-            args.dense_only = False
     if "heldout" in wanted:
         cases = load_yaml(HERE / "heldout.yaml")
         rows.append(evaluate_knowledge(settings, embeddings, "heldout", cases, [], knowledge, args))

@@ -126,16 +126,7 @@ def answer_messages(answer: Answer, text: str | None = None) -> list[list[discor
     embeds[0].set_author(name=trim(QUESTION_PREFIX + answer.question, AUTHOR_LIMIT))
     if answer.citations:
         lines = "\n".join(citation_line(c) for c in answer.citations)
-        target = embeds[-1]
-        for n, chunk in enumerate(split_to_fit(lines, FIELD_LIMIT)):
-            name = "Sources" if n == 0 else "Sources (continued)"
-            if (
-                len(target.fields) >= FIELDS_PER_EMBED
-                or embed_size(target) + measure(name) + measure(chunk) > MESSAGE_EMBED_TOTAL
-            ):
-                target = discord.Embed(colour=COLOUR)
-                embeds.append(target)
-            target.add_field(name=name, value=chunk, inline=False)
+        _add_fields(embeds, "Sources", split_to_fit(lines, FIELD_LIMIT))
     return pack(embeds)
 
 
@@ -278,6 +269,12 @@ def _add_lines(embeds: list[discord.Embed], name: str, entries: list[str]) -> No
             chunks[-1] += "\n" + entry
         else:
             chunks.append(entry)
+    _add_fields(embeds, name, chunks)
+
+
+def _add_fields(embeds: list[discord.Embed], name: str, chunks: list[str]) -> None:
+    """Each chunk as a field named ``name`` ("... (continued)" after the first) on the last
+    embed, starting a new embed when the last one is full (25 fields, or 6,000 characters)."""
     for n, chunk in enumerate(chunks):
         title = name if n == 0 else f"{name} (continued)"
         target = embeds[-1]
