@@ -140,14 +140,8 @@ def question_of(message: discord.Message | None) -> str:
 
 def staff_embed(card: StaffCard) -> discord.Embed:
     """The staff-channel post for a queue item: one embed, always within 6,000 characters."""
-    item = card.item
-    more = f" (full text: `{card.pointer}`)"
-    if card.low_priority:
-        title = f"Gap #{item.id}: no guidance found ({item.state}) · low priority"
-        colour = LOW
-    else:
-        title = f"Escalation #{item.id}: {item.category or item.kind} ({item.state})"
-        colour = ALERT if item.state == "open" else STAFF
+    item, more, title = card.item, card.more, card.title
+    colour = LOW if card.low_priority else ALERT if item.state == "open" else STAFF
     embed = discord.Embed(
         title=trim(title, TITLE_LIMIT),
         description=trim(escape(item.question), STAFF_QUESTION_LIMIT, more),
@@ -159,12 +153,8 @@ def staff_embed(card: StaffCard) -> discord.Embed:
             name=trim(name, FIELD_NAME_LIMIT), value=trim(value, FIELD_LIMIT, more), inline=inline
         )
 
-    if item.question_was_cut:
-        field(
-            "Question cut",
-            f"The member wrote {item.question_chars:,} characters; the queue keeps the first "
-            f"{len(item.question):,}.",
-        )
+    if card.cut_note:
+        field("Question cut", card.cut_note)
     why = f"{item.kind}: {escape(item.reason)}"
     if card.low_priority:
         why += ". The member was told the guidance does not cover this; staff may follow up."

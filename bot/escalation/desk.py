@@ -137,6 +137,30 @@ class StaffCard:
     delivery: str  # one line on where the staff answer is, e.g. "Answer delivered 10:32 UTC"
     pointer: str  # the command that shows the item in full, for trimmed posts
 
+    @property
+    def title(self) -> str:
+        """The post's heading: which item, what kind, its state (and a gap's low priority)."""
+        item = self.item
+        if self.low_priority:
+            return f"Gap #{item.id}: no guidance found ({item.state}) · low priority"
+        return f"Escalation #{item.id}: {item.category or item.kind} ({item.state})"
+
+    @property
+    def more(self) -> str:
+        """What ends a trimmed text: where to read it whole."""
+        return f" (full text: `{self.pointer}`)"
+
+    @property
+    def cut_note(self) -> str:
+        """Said when the queue kept only the start of a long question, else ""."""
+        item = self.item
+        if not item.question_was_cut:
+            return ""
+        return (
+            f"The member wrote {item.question_chars:,} characters; the queue keeps the "
+            f"first {len(item.question):,}."
+        )
+
 
 class StaffPort(Protocol):
     """What a platform does for the desk. Every method raises ``DeliveryError`` on failure."""

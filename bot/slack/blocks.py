@@ -171,24 +171,14 @@ def shared_message(user: str, question: str, answer: Answer) -> list[Message]:
 
 def staff_message(card: StaffCard, permalink: str | None) -> Message:
     """The staff-channel post for a queue item: question, why, where, drafts, and buttons."""
-    item = card.item
-    more = f" (full text: `{card.pointer}`)"
-    if card.low_priority:
-        title = f"Gap #{item.id}: no guidance found ({item.state}) · low priority"
-    else:
-        title = f"Escalation #{item.id}: {item.category or item.kind} ({item.state})"
+    item, more, title = card.item, card.more, card.title
     who = f"*Question from <@{item.asker}>*" if item.asker else "*Question*"
     blocks: list[dict] = [
         {"type": "header", "text": _plain(title, HEADER_LIMIT)},
         _section(who + "\n" + _quote(trim(safe(item.question), TEXT_LIMIT - 300, more))),
     ]
-    if item.question_was_cut:
-        blocks.append(
-            _context(
-                f"The member wrote {item.question_chars:,} characters; the queue keeps the "
-                f"first {len(item.question):,}."
-            )
-        )
+    if card.cut_note:
+        blocks.append(_context(card.cut_note))
     why = f"*{item.kind}* · {safe(item.reason)}"
     if card.low_priority:
         why += " · The member was told the guidance does not cover this and staff may follow up."
