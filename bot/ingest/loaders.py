@@ -142,16 +142,21 @@ def load(
         raise LoadError(f"cannot be read ({type(exc).__name__}: {_short(exc)})") from None
 
 
-def _load(path: Path, root: Path, max_file_mb: int) -> LoadedDocument:
-    suffix = path.suffix.lower()
+def check_size(path: Path, max_file_mb: int) -> int:
+    """The file's size in bytes; ``LoadError`` when it is over ``MAX_FILE_MB`` (read nothing)."""
     size = path.stat().st_size
-    if size == 0:
-        raise LoadError("the file is empty")
     if size > max_file_mb * 1024 * 1024:
         raise LoadError(
             f"the file is {size / 1024 / 1024:.0f} MB, over the {max_file_mb} MB limit "
             "(MAX_FILE_MB); split it or raise the limit"
         )
+    return size
+
+
+def _load(path: Path, root: Path, max_file_mb: int) -> LoadedDocument:
+    suffix = path.suffix.lower()
+    if check_size(path, max_file_mb) == 0:
+        raise LoadError("the file is empty")
     sidecar = read_sidecar(path)
     if suffix in TEXT_SUFFIXES:
         extracted = _read_text(path)

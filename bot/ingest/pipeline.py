@@ -39,7 +39,14 @@ from bot.chunks import chunk_metadata
 from bot.embedding import build_embeddings
 from bot.errors import LinesError
 from bot.ingest.chunking import Chunk, chunk_sections
-from bot.ingest.loaders import LoadedDocument, LoadError, is_document, load, skip_reason
+from bot.ingest.loaders import (
+    LoadedDocument,
+    LoadError,
+    check_size,
+    is_document,
+    load,
+    skip_reason,
+)
 from bot.ingest.manifest import (
     FileEntry,
     Manifest,
@@ -682,12 +689,7 @@ def _contextual(title: str, locator: str, text: str) -> str:
 
 def _content_hash(path: Path, max_file_mb: int) -> str:
     """The manifest's hash (file and sidecar), refusing files over the size limit unread."""
-    size = path.stat().st_size
-    if size > max_file_mb * 1024 * 1024:
-        raise LoadError(
-            f"the file is {size / 1024 / 1024:.0f} MB, over the {max_file_mb} MB limit "
-            "(MAX_FILE_MB); split it or raise the limit"
-        )
+    check_size(path, max_file_mb)
     return content_hash(path)
 
 
