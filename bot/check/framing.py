@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.check import lexicon
-from bot.check.matching import Draft
+from bot.check.matching import Draft, root_of
 from bot.check.rules import FramingAdvice
-from bot.text import STOPWORDS, stem
+from bot.text import STOPWORDS
 
 MAX_NOTES = 2
 MIN_SHARED = 2  # distinctive words an example and a draft passage must share
@@ -91,10 +91,6 @@ def framing_notes(draft: Draft, advice: Sequence[FramingAdvice]) -> list[Note]:
 # -- the guide's own examples ------------------------------------------------------------------
 
 
-def _root(word: str) -> str:
-    return stem(word.lower().replace("’", "'")).rstrip("e")
-
-
 def _distinctive(text: str) -> frozenset[str]:
     """Roots of the words that carry a passage's meaning: no stopwords, no words for people
     (every sentence about migration has those)."""
@@ -102,7 +98,7 @@ def _distinctive(text: str) -> frozenset[str]:
     for w in _WORD.findall(text.lower()):
         if w in STOPWORDS or len(w) < 3 or w in _PEOPLE_OR_MOVEMENT:
             continue
-        words.add(_root(w))
+        words.add(root_of(w))
     return frozenset(words)
 
 

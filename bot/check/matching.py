@@ -238,18 +238,19 @@ def _in_sense(draft: Draft, start: int, end: int, rule: TermRule, found: str) ->
     return True
 
 
-def _root(word: str) -> str:
+def root_of(word: str) -> str:
+    """A word's root for matching: stemmed, typographic apostrophes straightened, final e gone."""
     return stem(word.lower().replace("’", "'")).rstrip("e")
 
 
 def _anchored(draft: Draft, start: int, end: int, anchors: Sequence[str]) -> bool:
     """A word of the rule's context ("detention" for "facilities") is in the same sentence."""
     s_start, s_end = draft.sentence_of(start)
-    roots = [_root(a) for a in anchors]
+    roots = [root_of(a) for a in anchors]
     for token in draft.words_in(s_start, s_end):
         if start <= token.start < end:
             continue
-        root = _root(token.word)
+        root = root_of(token.word)
         for anchor in roots:
             if root == anchor or (
                 min(len(root), len(anchor)) >= 4

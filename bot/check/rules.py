@@ -67,7 +67,6 @@ class TermRule:
     sense: Sense = "any"
     anchors: tuple[str, ...] = ()  # for sense "context": words that show the meant sense
     alternatives: tuple[str, ...] = ()  # the exact words to use, never flagged themselves
-    siblings: tuple[str, ...] = ()  # other terms the same sentence avoids
     style: str = "prose"  # labelled | table | prose | avoid-section (how it was written)
 
 
@@ -536,7 +535,6 @@ def _unit_rules(
                 sense=sense,
                 anchors=anchors,
                 alternatives=alternatives,
-                siblings=tuple(t for t in all_terms if t != term),
                 style=style,
             )
         )
@@ -836,7 +834,6 @@ def _table_rules(unit: Unit, origin: Origin) -> list[TermRule]:
                     origin=origin,
                     sense="people_label" if people else "any",
                     alternatives=alternatives,
-                    siblings=tuple(t for t in terms if t != term),
                     style="table",
                 )
             )
