@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         else:
             if number:
                 print("\n" + "─" * 72 + "\n")
-            print(render(answer), flush=True)
+            print(render(answer, queued=not args.no_queue), flush=True)
     return EXIT_OK
 
 
@@ -68,8 +68,13 @@ def _questions(args: argparse.Namespace) -> list[str]:
     return [args.question.strip()]
 
 
-def render(answer: Answer) -> str:
-    """The answer as a person reads it in a terminal: question, advice, numbered sources."""
+def render(answer: Answer, queued: bool = True) -> str:
+    """The answer as a person reads it in a terminal: question, advice, numbered sources.
+
+    ``queued`` says whether a queue was in use (False for ``--no-queue``): an escalation
+    without an item id then means the item waits in the fallback file, not that none was
+    opened.
+    """
     lines = [f"Q: {answer.question}", ""]
     lines.extend(answer.text.splitlines())
     if answer.citations:
@@ -95,6 +100,13 @@ def render(answer: Answer) -> str:
         category = f" ({e.category})" if e.category else ""
         if e.id is not None:
             lines += ["", f"[{label}{category}, item #{e.id}: {e.reason}]"]
+        elif queued:
+            # The queue could not be written: the item waits in the fallback file (see logs).
+            lines += [
+                "",
+                f"[{label}{category}; the queue is busy or cannot be written, so the item is "
+                f"kept and added once it can be: {e.reason}]",
+            ]
         else:
             lines += ["", f"[would be {label}{category}; not queued (--no-queue): {e.reason}]"]
     return "\n".join(lines)

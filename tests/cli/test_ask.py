@@ -69,3 +69,26 @@ def test_a_question_and_a_file_together_are_refused(lines_cli, index_env, tmp_pa
     assert outcome.err_lines == ["lines: ask: give a question or --file, not both."]
     missing = lines_cli("ask", "--file", str(tmp_path / "nope.txt"))
     assert missing.code == 2 and "cannot read --file" in missing.err
+
+
+def test_a_question_kept_in_the_fallback_file_is_not_called_unqueued(
+    lines_cli, index_env, monkeypatch
+):
+    import sqlite3
+
+    path = index_env["DATABASE_URL"].removeprefix("sqlite:///")
+    EscalationStore(index_env["DATABASE_URL"]).engine.dispose()  # the queue exists
+    monkeypatch.setenv("QUEUE_BUSY_TIMEOUT", "0.2")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process holds the queue
+    try:
+        outcome = lines_cli("ask", SENSITIVE)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert outcome.code == 0, outcome.err
+    assert "handed to staff (live_crisis); the queue is busy" in outcome.out
+    assert "--no-queue" not in outcome.out
+    from bot.settings import Settings
+
+    assert EscalationStore.from_settings(Settings.load()).spooled() == 1  # kept, not lost
