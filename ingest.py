@@ -2,7 +2,7 @@
 
     python ingest.py [--source DIR ...] [--db DIR] [--rebuild] [--dry-run] [--json]
 
-The command itself lives in ``bot/ingest/command.py``; this file only keeps the old name.
+The command itself lives in ``bot/cli/ingest.py``; this file only keeps the old name.
 """
 
 from __future__ import annotations

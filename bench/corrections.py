@@ -92,7 +92,7 @@ def slack_trials(base: Path, poll: float, trials: int, embeddings) -> list[float
     """Seconds from the ingest returning to the note in the member's Slack thread."""
     from bot.factory import build_advisor
     from tests.fakes.slack_api import FakeSlack
-    from tests.slack.conftest import STAFF_CHANNEL, STAFF_USER, mention, start_http_app
+    from tests.surfaces.slack.conftest import STAFF_CHANNEL, STAFF_USER, mention, start_http_app
 
     knowledge = Knowledge(base, embeddings)
     fake = FakeSlack(channel_members={STAFF_CHANNEL: [STAFF_USER]}).start()
@@ -131,8 +131,8 @@ def slack_trials(base: Path, poll: float, trials: int, embeddings) -> list[float
 def discord_trials(base: Path, poll: float, trials: int, embeddings) -> list[float]:
     """Seconds from the ingest returning to the note in the member's Discord thread."""
     from bot.factory import build_advisor
-    from tests.discord.conftest import running
     from tests.fakes.discord_api import STAFF_CHANNEL, STAFF_ROLE
+    from tests.surfaces.discord.conftest import running
 
     knowledge = Knowledge(base, embeddings)
     settings = knowledge.settings.with_overrides(
@@ -172,7 +172,7 @@ def _hour_ago():
 
 def main(argv: list[str] | None = None) -> int:
     """Run the trials and print one line of figures per platform and poll interval."""
-    from bot.embedding import MiniLMEmbeddings
+    from bot.index.embedding import MiniLMEmbeddings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=20)

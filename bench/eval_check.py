@@ -35,8 +35,8 @@ import yaml
 
 from bot.check.checker import DraftChecker
 from bot.check.rulebook import RuleBook
-from bot.embedding import build_embeddings
 from bot.factory import build_advisor
+from bot.index.embedding import build_embeddings
 from bot.ingest.pipeline import ingest
 from bot.settings import PROJECT_ROOT, Settings
 

@@ -19,9 +19,9 @@ from typing import Any
 import yaml
 
 from bot.answer import Question
-from bot.embedding import build_embeddings
 from bot.escalation.detect import EscalationDetector
 from bot.escalation.policy import load_policy
+from bot.index.embedding import build_embeddings
 from bot.settings import Settings
 
 EVAL = Path(__file__).parent / "eval"

@@ -32,11 +32,11 @@ import yaml
 
 from bot.advisor import Advisor
 from bot.answer import Answer, Question
-from bot.embedding import build_embeddings
+from bot.answering.retrieval import ChromaRetriever
 from bot.factory import build_advisor
+from bot.index.embedding import build_embeddings
 from bot.ingest.loaders import load
 from bot.ingest.pipeline import ingest
-from bot.retrieval import ChromaRetriever
 from bot.settings import PROJECT_ROOT, Settings
 from bot.text import blocks, sentences
 

@@ -38,7 +38,7 @@ def _settings(base: Path, knowledge: Path):
 
 
 def sample_ingest(strip_metadata: bool) -> dict:
-    from bot.embedding import MiniLMEmbeddings
+    from bot.index.embedding import MiniLMEmbeddings
     from bot.ingest.pipeline import ingest
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -90,8 +90,8 @@ def write_corpus(root: Path, chunks: int, seed: int = 7) -> None:
 
 def measure(size: int) -> dict:
     from bot.answer import Question
-    from bot.embedding import MiniLMEmbeddings
     from bot.factory import build_advisor
+    from bot.index.embedding import MiniLMEmbeddings
     from bot.ingest.pipeline import ingest
     from bot.settings import PROJECT_ROOT, Settings
 

@@ -46,7 +46,7 @@ def n_seed(poll: float) -> int:
 
 def _cli_answer(settings, item_id: int) -> None:
     from bot.cli import build_parser
-    from bot.escalation import cli as escalations_cli
+    from bot.cli import escalations as escalations_cli
 
     parsed = build_parser("escalations").parse_args(
         ["escalations", "answer", str(item_id), "--text", "We're calling you now."]
@@ -61,7 +61,7 @@ def slack_trials(base: Path, poll: float, trials: int) -> list[float]:
 
     from bot.factory import build_advisor
     from tests.fakes.slack_api import FakeSlack
-    from tests.slack.conftest import STAFF_CHANNEL, STAFF_USER, mention, start_http_app
+    from tests.surfaces.slack.conftest import STAFF_CHANNEL, STAFF_USER, mention, start_http_app
 
     settings = _settings(base, poll, f"slack-{poll}.db").with_overrides(
         slack_bot_token="xoxb-bench",
@@ -101,8 +101,8 @@ def discord_trials(base: Path, poll: float, trials: int) -> list[float]:
     import io
 
     from bot.factory import build_advisor
-    from tests.discord.conftest import running
     from tests.fakes.discord_api import STAFF_CHANNEL, STAFF_ROLE
+    from tests.surfaces.discord.conftest import running
 
     settings = _settings(base, poll, f"discord-{poll}.db").with_overrides(
         discord_token="bench-token",

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol
 
-from bot.answer import Answer, Escalation, EscalationKind, Passage, Question, Reply
+from bot.answer import Answer, Detection, Escalation, EscalationKind, Passage, Question, Reply
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +54,6 @@ MAX_QUESTION_CHARS = 4000
 # end, where a disclosure is likeliest): Slack's longest message, so work stays bounded
 # even for a megabyte pasted into the command line.
 MAX_CHECKED_CHARS = 40_000
-
-
-@dataclass(frozen=True)
-class Detection:
-    """The detector's verdict that staff must take over."""
-
-    kind: EscalationKind  # "sensitive" or "requested"
-    category: str
-    reason: str
-    holding_reply: str
 
 
 class Retriever(Protocol):

@@ -63,9 +63,9 @@ class Passage:
     superseded_by: str | None = None  # source path or title of the replacement
     score: float = 0.0  # higher is more relevant; comparable only within one retrieval
     replaces: str = ""  # title of a superseded document that matched and this one replaces
-    unit_vectors: str = field(default="", repr=False)  # stored at ingest (``bot.units``)
+    unit_vectors: str = field(default="", repr=False)  # stored at ingest (``bot.index.units``)
     units_version: int = 0
-    # Lines to take over time (``bot.lifecycle``): ISO dates, "" when the document has none.
+    # Lines to take over time (``bot.answering.lifecycle``): ISO dates, "" when there are none.
     review_by: str = ""  # due for review from this date (a line's default included)
     expires: str = ""  # never cited from this date
     expired_match: str = ""  # title of an expired document that matched best (never cited)...
@@ -112,6 +112,16 @@ class Escalation:
     reason: str
     category: str | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The detector's verdict that staff must take over."""
+
+    kind: EscalationKind  # "sensitive" or "requested"
+    category: str
+    reason: str
+    holding_reply: str
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,15 @@ import logging
 from langchain_core.embeddings import Embeddings
 
 from bot.advisor import Advisor
-from bot.compose import ExtractiveComposer
-from bot.embedding import CachedEmbeddings, build_embeddings
+from bot.answering.compose import ExtractiveComposer
+from bot.answering.llm import build_answerer
+from bot.answering.retrieval import ChromaRetriever
 from bot.escalation.detect import EscalationDetector
+from bot.escalation.judge import build_judge
 from bot.escalation.policy import load_policy
-from bot.escalation.store import EscalationStore
-from bot.llm import build_answerer, build_judge
-from bot.retrieval import ChromaRetriever
+from bot.index.embedding import CachedEmbeddings, build_embeddings
 from bot.settings import Settings
+from bot.storage.store import EscalationStore
 
 log = logging.getLogger(__name__)
 

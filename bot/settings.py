@@ -47,7 +47,10 @@ class SettingsError(ConfigError):
 LLM_PROVIDERS = ("none", "openai", "anthropic", "ollama", "openai-compatible")
 SLACK_MODES = ("socket", "http")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-EMBEDDING_MODELS = ("minilm-int8", "all-MiniLM-L6-v2-onnx-int8")  # bot/embedding.py builds these
+EMBEDDING_MODELS = (
+    "minilm-int8",
+    "all-MiniLM-L6-v2-onnx-int8",
+)  # bot/index/embedding.py builds these
 CHOICES: dict[str, tuple[str, ...]] = {
     "llm_provider": LLM_PROVIDERS,
     "slack_mode": SLACK_MODES,
@@ -87,13 +90,13 @@ class Settings:
     database_url: str | None = None  # default: sqlite file beside the Chroma folder
     policy_path: Path = Path("knowledge") / "policy" / "escalation.yaml"
 
-    # Staff loop (bot/escalation/desk.py, store.py): delivery, failure handling, retention
+    # Staff loop (bot/staff/desk.py, store.py): delivery, failure handling, retention
     queue_fallback_path: Path | None = None  # default: lines-fallback.jsonl beside the queue
     queue_busy_timeout: float = 5.0  # seconds a write waits for a locked queue before spooling
     queue_retention_days: int = 0  # > 0: resolved items older than this are purged daily
     staff_desk_poll_seconds: float = 2.0  # how often a running bot looks for answers to deliver
 
-    # Lines to take over time (bot/lifecycle.py, bot/escalation/corrections.py, issue 14)
+    # Lines to take over time (bot/answering/lifecycle.py, bot/staff/corrections.py, issue 14)
     line_review_months: int = 6  # a line to take without review_by is due this long after its date
     correction_days: int = 30  # answers this recent get a note when a document they cited changes
 

@@ -22,7 +22,7 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from bot.advisor import Advisor
-from bot.embedding import MiniLMEmbeddings
+from bot.index.embedding import MiniLMEmbeddings
 from bot.settings import PROJECT_ROOT, Settings
 
 TINY_CORPUS: dict[str, str] = {

@@ -100,7 +100,7 @@ def test_a_question_is_embedded_once_for_detection_retrieval_and_composition(
 
 class BrokenRetriever:
     def retrieve(self, question):
-        from bot.retrieval import IndexNotReady
+        from bot.answering.retrieval import IndexNotReady
 
         raise IndexNotReady("No index at /nowhere: run `python ingest.py` first.")
 

@@ -121,7 +121,7 @@ def build_checker(
     # Reading rules never embeds anything; the advisor's embedder saves loading a second one.
     embeddings = embeddings or getattr(advisor.retriever, "embeddings", None)
     if embeddings is None:
-        from bot.embedding import build_embeddings
+        from bot.index.embedding import build_embeddings
 
         embeddings = build_embeddings(settings.embedding_model)
     return DraftChecker(RuleBook(settings, embeddings), advisor.detector, advisor.queue)

@@ -1,7 +1,7 @@
 """The rules in force: read from the live index, rebuilt exactly when the index changes.
 
 Rules come from the same chunks retrieval may cite: the ids the manifest lists, read through
-Chroma with their metadata (``bot.chunks``), superseded documents left out. The chunks of a
+Chroma with their metadata (``bot.index.chunks``), superseded documents left out. The chunks of a
 section are put back together first (they overlap by up to ``CHUNK_OVERLAP`` characters), so
 a rule cut in two by the splitter is read whole and a rule in the overlap is read once.
 
@@ -21,11 +21,11 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from bot.answering.lifecycle import expired, today
+from bot.answering.retrieval import IndexNotReady, no_index_message
 from bot.check.rules import Guidance, Origin, SectionText, extract
-from bot.chunks import passage_from
-from bot.ingest.manifest import open_manifest_store
-from bot.lifecycle import expired, today
-from bot.retrieval import IndexNotReady, no_index_message
+from bot.index.chunks import passage_from
+from bot.index.manifest import open_manifest_store
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class RuleBook:
             return self._guidance
 
     def _load(self, reopen: bool, on: dt.date) -> Guidance:
-        from bot.vectorstore import open_collection
+        from bot.index.vectorstore import open_collection
 
         if reopen and not self.settings.chroma_url:
             # Another process rewrote the index: drop Chroma's cached client (as retrieval

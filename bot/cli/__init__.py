@@ -30,14 +30,17 @@ from bot.settings import Settings, SettingsError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "ingest": ("bot.ingest.command", "index the knowledge base (re-runs only touch what changed)"),
+    "ingest": ("bot.cli.ingest", "index the knowledge base (re-runs only touch what changed)"),
     "ask": ("bot.cli.ask", "answer questions from the knowledge base, with citations"),
-    "check": ("bot.check.command", "check a draft against the guidance's words, with citations"),
-    "escalations": ("bot.escalation.cli", "staff queue: list, show, claim, answer, resolve, purge"),
+    "check": ("bot.cli.check", "check a draft against the guidance's words, with citations"),
+    "escalations": (
+        "bot.cli.escalations",
+        "staff queue: list, show, claim, answer, resolve, purge",
+    ),
     "corrections": ("bot.cli.corrections", "threads to be told a document they cited changed"),
-    "report": ("bot.report.command", "gaps, unhelpful answers, stale lines, escalations"),
-    "slack": ("bot.slack.run", "run the Slack app (Socket Mode by default, or HTTP)"),
-    "discord": ("bot.discord.run", "run the Discord bot"),
+    "report": ("bot.cli.report", "gaps, unhelpful answers, stale lines, escalations"),
+    "slack": ("bot.cli.slack", "run the Slack app (Socket Mode by default, or HTTP)"),
+    "discord": ("bot.cli.discord", "run the Discord bot"),
     "doctor": ("bot.cli.doctor", "check the configuration end to end, changing nothing"),
     "init": ("bot.cli.init", "create a data folder: .env, knowledge/ and the escalation policy"),
 }

@@ -35,10 +35,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """List (or count) the corrections due; the exit code. Posts nothing."""
-    from bot.escalation.cli import printable
-    from bot.escalation.corrections import MAX_ATTEMPTS, find_due, note_text, recipient
-    from bot.escalation.store import EscalationStore
-    from bot.lifecycle import document_states, today
+    from bot.answering.lifecycle import document_states, today
+    from bot.cli.escalations import printable
+    from bot.staff.corrections import MAX_ATTEMPTS, find_due, note_text, recipient
+    from bot.storage.store import EscalationStore
 
     if settings.correction_days <= 0:
         print("Corrections are off (CORRECTION_DAYS=0): no thread is told about changes.")

@@ -117,7 +117,7 @@ def check_model(
     tokenizer_path: Path | None = None,
 ) -> Check:
     """The bundled embedding model is installed, unaltered (sha256), with its tokenizer."""
-    from bot.embedding import MODEL_SHA256, TOKENIZER_PATH, default_model_path, file_sha256
+    from bot.index.embedding import MODEL_SHA256, TOKENIZER_PATH, default_model_path, file_sha256
 
     path = model_path or default_model_path()
     expected = expected_sha256 or MODEL_SHA256
@@ -158,7 +158,7 @@ def check_chroma_server(settings: Settings) -> Check:
     """The Chroma server at ``CHROMA_URL`` answers (skipped for the on-disk index)."""
     if not settings.chroma_url:
         return Check("Chroma server", None, "not used (no CHROMA_URL: the index is on disk)")
-    from bot.vectorstore import open_client
+    from bot.index.vectorstore import open_client
 
     client = open_client(settings)  # raises ConfigError naming CHROMA_URL when unreachable
     return Check(
@@ -168,7 +168,7 @@ def check_chroma_server(settings: Settings) -> Check:
 
 def check_index(settings: Settings) -> Check:
     """The index exists, holds every chunk its manifest lists, with the configured model."""
-    from bot.ingest.manifest import open_manifest_store
+    from bot.index.manifest import open_manifest_store
 
     store = open_manifest_store(settings)
     ingest = "run `lines ingest`"
@@ -191,7 +191,7 @@ def check_index(settings: Settings) -> Check:
         )
     import chromadb.errors
 
-    from bot.vectorstore import open_collection
+    from bot.index.vectorstore import open_collection
 
     # The manifest names the live collection: after a rebuild it is a new one ("lines-g...").
     try:
@@ -222,7 +222,7 @@ def check_queue(settings: Settings) -> Check:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from bot.escalation.store import MIGRATIONS, escalations
+    from bot.storage.store import MIGRATIONS, escalations
 
     url = settings.resolved_database_url
     try:
@@ -312,7 +312,7 @@ def check_slack_bot(settings: Settings) -> Check:
         return Check("Slack bot token", None, state)
     from slack_sdk.errors import SlackApiError
 
-    from bot.slack.run import slack_refused
+    from bot.cli.slack import slack_refused
 
     try:
         identity = _slack_client(settings, settings.slack_bot_token).auth_test()
@@ -356,7 +356,7 @@ def check_slack_app(settings: Settings) -> Check:
         )
     from slack_sdk.errors import SlackApiError
 
-    from bot.slack.run import slack_refused
+    from bot.cli.slack import slack_refused
 
     try:
         # Issues a Socket Mode URL and nothing else: no connection is opened.
@@ -376,7 +376,7 @@ def check_discord(settings: Settings) -> Check:
     """Discord accepts ``DISCORD_TOKEN`` (GET /users/@me) and the Message Content intent is on."""
     if not settings.discord_token:
         return Check("Discord", None, "not configured (DISCORD_TOKEN unset)")
-    from bot.discord.run import INTENT_OFF, TOKEN_REFUSED
+    from bot.cli.discord import INTENT_OFF, TOKEN_REFUSED
 
     api = (settings.discord_api_url or DISCORD_API).rstrip("/")
     try:
@@ -411,7 +411,7 @@ def check_llm(settings: Settings) -> Check:
     """The configured model answers a one-word prompt (skipped with ``LLM_PROVIDER=none``)."""
     if not settings.llm_enabled:
         return Check("LLM", None, "not configured (LLM_PROVIDER=none: offline answers)")
-    from bot.llm.provider import build_chat_model
+    from bot.answering.llm.provider import build_chat_model
 
     model = build_chat_model(settings)  # LLMConfigError: the extra is missing
     model_name = getattr(model, "model_name", None) or getattr(model, "model", "")

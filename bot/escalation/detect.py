@@ -35,14 +35,13 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.advisor import Detection
-from bot.answer import Question
+from bot.answer import Detection, Question
 from bot.escalation.policy import Category, Policy
 
 log = logging.getLogger(__name__)
 
 Judge = Callable[[Question, Sequence[Category]], Detection | None]
-"""An optional extra opinion (``bot.llm.judge``): asked last, it can only add an escalation."""
+"""An optional extra opinion (``bot.escalation.judge``): asked last, it can only add one."""
 
 HIGH = 0.85  # this close to a sensitive example escalates whatever else it resembles
 LOW = 0.45  # from here, escalate if clearly closer to a category than to ordinary questions

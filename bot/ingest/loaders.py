@@ -15,7 +15,7 @@ import codecs
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.ingest.metadata import (
@@ -27,15 +27,16 @@ from bot.ingest.metadata import (
     resolve_meta,
     split_front_matter,
 )
+from bot.ingest.sections import MAX_TEXT_CHARS, Extracted, LoadError, Section
 
 log = logging.getLogger(__name__)
+
+__all__ = ["MAX_TEXT_CHARS", "Extracted", "LoadError", "LoadedDocument", "Section", "load"]
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 HTML_SUFFIXES = (".html", ".htm")
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".pptx", *HTML_SUFFIXES)
 DEFAULT_MAX_FILE_MB = 50
-# About 2,500 pages of prose: far beyond any guidance document, small enough to embed.
-MAX_TEXT_CHARS = 5_000_000
 
 # Why a file we do not read is skipped, and what to do about it.
 _SKIP_REASONS = {
@@ -58,36 +59,11 @@ _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".bmp", ".w
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
-class LoadError(Exception):
-    """A file could not be read; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class Section:
-    """A stretch of a document with its place: a heading, ``page N`` or ``slide N``.
-
-    ``markdown`` sections are split further along their own headings by the chunker.
-    """
-
-    locator: str
-    text: str
-    markdown: bool = False
-
-
 @dataclass(frozen=True)
 class LoadedDocument:
     meta: DocumentMeta
     sections: tuple[Section, ...]
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """What a format reader found: the text in sections, and what the file says about itself."""
-
-    sections: tuple[Section, ...]
-    hints: Hints = field(default_factory=Hints)
-    front: dict | None = None
 
 
 def is_document(path: Path) -> bool:

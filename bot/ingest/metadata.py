@@ -26,6 +26,7 @@ gigabytes) is refused before anything is built.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -377,3 +378,25 @@ def _text(value: object) -> str:
 
 def _short(exc: Exception) -> str:
     return " ".join(str(exc).split())[:200]
+
+
+def content_hash(document: Path) -> str:
+    """sha256 of the file's bytes and, when present, its sidecar's (metadata changes count)."""
+    return file_digests(document)[1]
+
+
+def file_digests(document: Path) -> tuple[str, str]:
+    """(sha256 of the file's bytes alone, ``content_hash``), reading the file once.
+
+    The first finds exact copies of a document; the second is what the manifest records.
+    """
+    digest = hashlib.sha256()
+    with document.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    of_bytes = digest.hexdigest()
+    sidecar = sidecar_path(document)
+    if sidecar.is_file():
+        digest.update(b"\0sidecar\0")
+        digest.update(sidecar.read_bytes())
+    return of_bytes, digest.hexdigest()

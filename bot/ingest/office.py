@@ -14,8 +14,8 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.ingest.loaders import Extracted, LoadError, Section
 from bot.ingest.metadata import Hints
+from bot.ingest.sections import Extracted, LoadError, Section
 
 # A package may expand to this many times the file size limit (Office XML compresses ~10x,
 # images not at all); beyond it is a zip bomb, not a document.

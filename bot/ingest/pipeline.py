@@ -35,9 +35,17 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from bot.chunks import chunk_metadata
-from bot.embedding import build_embeddings
 from bot.errors import LinesError
+from bot.index.chunks import chunk_metadata
+from bot.index.embedding import build_embeddings
+from bot.index.manifest import FileEntry, Manifest, ManifestStore, open_manifest_store
+from bot.index.units import embed_units
+from bot.index.vectorstore import (
+    insecure_server_warning,
+    open_client,
+    open_collection,
+    server_error,
+)
 from bot.ingest.chunking import Chunk, chunk_sections
 from bot.ingest.loaders import (
     LoadedDocument,
@@ -47,19 +55,9 @@ from bot.ingest.loaders import (
     load,
     skip_reason,
 )
-from bot.ingest.manifest import (
-    FileEntry,
-    Manifest,
-    ManifestStore,
-    content_hash,
-    file_digests,
-    open_manifest_store,
-)
-from bot.ingest.metadata import is_sidecar
+from bot.ingest.metadata import content_hash, file_digests, is_sidecar
 from bot.ingest.regression import CHECKS_FILE
 from bot.settings import Settings
-from bot.units import embed_units
-from bot.vectorstore import insecure_server_warning, open_client, open_collection, server_error
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from html.parser import HTMLParser
 
-from bot.ingest.loaders import MAX_TEXT_CHARS, Extracted, LoadError, Section
 from bot.ingest.metadata import Hints
+from bot.ingest.sections import MAX_TEXT_CHARS, Extracted, LoadError, Section
 
 _SKIPPED = {"script", "style", "noscript", "template", "svg", "nav", "form", "button", "select"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}

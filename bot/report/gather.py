@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
-from bot.escalation.store import STAFF_KINDS, AnswerRecord, EscalationStore, Item
-from bot.lifecycle import IndexState, document_states, today
+from bot.answering.lifecycle import IndexState, document_states, today
 from bot.settings import Settings
+from bot.storage.store import STAFF_KINDS, AnswerRecord, EscalationStore, Item
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def group_gaps(
     import numpy as np
 
     if embeddings is None:
-        from bot.embedding import build_embeddings
+        from bot.index.embedding import build_embeddings
 
         embeddings = build_embeddings(settings.embedding_model)
     vectors = np.asarray(embeddings.embed_documents([i.question for i in items]), dtype=np.float32)

@@ -20,7 +20,7 @@ BAR_ROW = 26
 
 
 def _terminal(text: str) -> str:
-    from bot.escalation.cli import printable
+    from bot.cli.escalations import printable
 
     return printable(text, one_line=True)
 

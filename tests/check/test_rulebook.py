@@ -135,7 +135,7 @@ def test_a_long_section_split_into_overlapping_chunks_gives_each_rule_once(tmp_p
     )
     text = front("Long list") + f"# Long list\n\n## Terms\n\n{items}\n"
     settings = ingest_corpus(tmp_path, {"guidance/long.md": text}, embeddings)
-    from bot.ingest.manifest import open_manifest_store
+    from bot.index.manifest import open_manifest_store
 
     assert len(open_manifest_store(settings).load().live_ids) >= 2  # really split
     rules = rules_by_term(settings, embeddings)
@@ -165,7 +165,7 @@ def test_a_long_table_split_into_chunks_gives_each_row_once_and_no_header_rule(
         f"# Long table\n\n## Words\n\n| Instead of | We say | Why |\n| --- | --- | --- |\n{rows}\n"
     )
     settings = ingest_corpus(tmp_path, {"guidance/table.md": text}, embeddings)
-    from bot.ingest.manifest import open_manifest_store
+    from bot.index.manifest import open_manifest_store
 
     assert len(open_manifest_store(settings).load().live_ids) >= 3  # really split
     rules = rules_by_term(settings, embeddings)

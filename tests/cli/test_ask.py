@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from bot.escalation.store import EscalationStore
+from bot.storage.store import EscalationStore
 
 CROSSINGS = "How do we talk about people crossing the Channel?"
 SENSITIVE = "A journalist is outside our office now and we need a statement in an hour"

@@ -9,8 +9,8 @@ import pytest
 from bot.cli import build_parser
 from bot.cli import corrections as corrections_cli
 from bot.factory import build_advisor
-from tests.escalation import corrections_corpus as corpus
-from tests.escalation.test_corrections import PRIVATE, THREAD, answered
+from tests.staff import corrections_corpus as corpus
+from tests.staff.test_corrections import PRIVATE, THREAD, answered
 
 
 @pytest.fixture

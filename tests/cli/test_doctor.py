@@ -13,9 +13,9 @@ import sqlite3
 import pytest
 
 from bot.cli.doctor import check_model
-from bot.embedding import MODEL_SHA256
-from bot.escalation.store import EscalationStore
+from bot.index.embedding import MODEL_SHA256
 from bot.ingest.pipeline import ingest
+from bot.storage.store import EscalationStore
 from tests.cli.test_main import closed_port
 from tests.conftest import TINY_CORPUS, make_settings, write_corpus
 from tests.fakes.openai_api import FakeOpenAI
@@ -95,7 +95,7 @@ def test_a_good_setup_passes_every_check_and_changes_nothing(
     assert f"{sum(1 for _ in TINY_CORPUS)} files" in checks["index"]
     from alembic.script import ScriptDirectory
 
-    from bot.escalation.store import MIGRATIONS
+    from bot.storage.store import MIGRATIONS
 
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     assert f"at revision {head} (latest), writable" in checks["queue"]
@@ -255,7 +255,7 @@ def test_the_model_check_catches_an_altered_or_missing_file(tmp_path):
 def test_the_index_check_follows_a_rebuild_to_its_new_collection(
     lines_cli, tmp_path, monkeypatch, embeddings
 ):
-    from bot.ingest.manifest import open_manifest_store
+    from bot.index.manifest import open_manifest_store
 
     knowledge = write_corpus(tmp_path / "knowledge", TINY_CORPUS)
     settings = make_settings(tmp_path, knowledge)

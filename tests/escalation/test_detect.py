@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.advisor import Detection
-from bot.answer import Question, Turn
+from bot.answer import Detection, Question, Turn
 from bot.escalation.detect import EscalationDetector, segments_of
 from bot.escalation.policy import load_policy
 from bot.settings import PROJECT_ROOT

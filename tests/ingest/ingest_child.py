@@ -15,8 +15,8 @@ import sys
 import threading
 from pathlib import Path
 
+from bot.index.manifest import FileManifestStore
 from bot.ingest import pipeline
-from bot.ingest.manifest import FileManifestStore
 from tests.conftest import make_settings
 
 

@@ -27,7 +27,7 @@ def test_empty_sections_make_no_chunks():
 
 
 def test_a_table_split_between_chunks_keeps_its_header_in_each():
-    from bot.units import units_of
+    from bot.index.units import units_of
 
     rows = "\n".join(
         f"| term number {n} used about people | a better phrase number {n} | reason {n} is "

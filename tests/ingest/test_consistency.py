@@ -17,10 +17,15 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Question
-from bot.ingest.manifest import FileManifestStore, manifest_path, open_manifest_store
+from bot.answering.retrieval import ChromaRetriever
+from bot.index.manifest import (
+    FileManifestStore,
+    manifest_path,
+    open_live_collection,
+    open_manifest_store,
+)
+from bot.index.vectorstore import open_client
 from bot.ingest.pipeline import ingest
-from bot.retrieval import ChromaRetriever
-from bot.vectorstore import open_client, open_collection
 from tests.conftest import PROJECT_ROOT, make_settings, write_corpus
 from tests.ingest.documents import pdf_bytes, with_sidecar
 
@@ -89,7 +94,7 @@ def lines_collections(settings) -> list[str]:
 def assert_consistent(settings, embeddings) -> None:
     """Everything the manifest lists exists, nothing else is stored, one live collection."""
     manifest = open_manifest_store(settings).load()
-    stored = set(open_collection(settings, embeddings).get(include=[])["ids"])
+    stored = set(open_live_collection(settings, embeddings).get(include=[])["ids"])
     assert stored == manifest.live_ids
     assert lines_collections(settings) == [manifest.collection]
 
@@ -151,7 +156,7 @@ def test_a_bot_keeps_answering_while_the_index_changes(tmp_path, embeddings):
     assert problems == []
     assert len(stamps) >= 5, "the bot should have answered from several published states"
     assert_consistent(settings, embeddings)
-    texts = " ".join(open_collection(settings, embeddings).get()["documents"])
+    texts = " ".join(open_live_collection(settings, embeddings).get()["documents"])
     assert "(Revision 2.)" in texts and "(Revision 1.)" not in texts
 
 
@@ -181,7 +186,7 @@ def test_a_killed_ingest_leaves_the_last_state_answerable_and_the_next_run_finis
     report = ingest(settings, embeddings=embeddings)
     assert report.failed == []
     assert_consistent(settings, embeddings)
-    texts = " ".join(open_collection(settings, embeddings).get()["documents"])
+    texts = " ".join(open_live_collection(settings, embeddings).get()["documents"])
     assert "(Revision 1.)" in texts and "(Revision 0.)" not in texts
     assert ingest(settings, embeddings=embeddings).unchanged  # and then it is quiet
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.index.manifest import open_live_collection
 from bot.ingest.loaders import LoadError, load
 from bot.ingest.pipeline import ingest
-from bot.vectorstore import open_collection
 from tests.conftest import make_settings, write_corpus
 from tests.ingest.documents import (
     ALIAS_BOMB,
@@ -75,7 +75,7 @@ def test_a_hostile_file_fails_alone_and_keeps_its_last_good_version(tmp_path, em
     assert reason in report.failed[0]["error"]
     assert "\n" not in report.failed[0]["error"] and len(report.failed[0]["error"]) < 400
     assert report.added == ["guidance/new.md"]
-    texts = " ".join(open_collection(settings, embeddings).get()["documents"])
+    texts = " ".join(open_live_collection(settings, embeddings).get()["documents"])
     assert "The last good text." in texts
     assert "persuadable middle" in texts
 
@@ -120,6 +120,6 @@ def test_a_link_leading_outside_the_source_folder_is_not_followed(tmp_path, embe
     outside_warnings = [w for w in report.warnings if "outside the source folder" in w]
     assert [w.split(":")[0] for w in outside_warnings] == ["linked", "guidance/pay.md"]
     texts = " ".join(
-        open_collection(make_settings(tmp_path, knowledge), embeddings).get()["documents"]
+        open_live_collection(make_settings(tmp_path, knowledge), embeddings).get()["documents"]
     )
     assert "Confidential" not in texts

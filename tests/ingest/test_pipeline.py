@@ -7,11 +7,10 @@ import json
 import pytest
 
 from bot.answer import Question
-from bot.embedding import MiniLMEmbeddings
-from bot.ingest.manifest import manifest_path
+from bot.answering.retrieval import ChromaRetriever
+from bot.index.embedding import MiniLMEmbeddings
+from bot.index.manifest import manifest_path, open_live_collection
 from bot.ingest.pipeline import IngestError, ingest
-from bot.retrieval import ChromaRetriever
-from bot.vectorstore import open_collection
 from tests.conftest import TINY_CORPUS, make_settings, write_corpus
 from tests.ingest.documents import pdf_bytes, with_sidecar
 
@@ -23,7 +22,7 @@ def corpus(tmp_path):
 
 
 def sources_in_index(settings, embeddings) -> set[str]:
-    got = open_collection(settings, embeddings).get(include=["metadatas"])
+    got = open_live_collection(settings, embeddings).get(include=["metadatas"])
     return {m["source"] for m in got["metadatas"]}
 
 
@@ -32,7 +31,7 @@ def test_first_run_indexes_everything_with_metadata(corpus, embeddings):
     report = ingest(settings, embeddings=embeddings)
     assert sorted(report.added) == sorted(TINY_CORPUS)
     assert report.failed == [] and report.chunks > 0
-    got = open_collection(settings, embeddings).get(
+    got = open_live_collection(settings, embeddings).get(
         where={"source": "guidance/terminology.md"}, include=["metadatas"]
     )
     meta = {m["locator"]: m for m in got["metadatas"]}
@@ -68,7 +67,7 @@ def test_changed_and_deleted_files_leave_nothing_stale(corpus, embeddings):
     assert report.updated == ["guidance/terminology.md"]
     assert report.removed == ["guidance/channel-crossings.md"]
     assert "guidance/channel-crossings.md" not in sources_in_index(settings, embeddings)
-    texts = " ".join(open_collection(settings, embeddings).get()["documents"])
+    texts = " ".join(open_live_collection(settings, embeddings).get()["documents"])
     assert "No Recourse to Public Funds" not in texts
     for question in ("How do we talk about people crossing the Channel?", "small boats words"):
         cited = {p.source for p in retriever.retrieve(Question(question))}
@@ -89,7 +88,7 @@ def test_broken_file_is_reported_and_its_previous_version_stays(corpus, embeddin
     assert report.failed == [{"path": "training/handout.pdf", "error": report.failed[0]["error"]}]
     assert "corrupt or truncated" in report.failed[0]["error"]
     assert report.added == ["guidance/new.md"]
-    texts = " ".join(open_collection(settings, embeddings).get()["documents"])
+    texts = " ".join(open_live_collection(settings, embeddings).get()["documents"])
     assert "Bridge back to your values." in texts
 
     report = ingest(settings, embeddings=embeddings)  # still broken: still reported, still kept
@@ -137,7 +136,7 @@ def test_rebuild_reembeds_everything(corpus, embeddings):
 def test_a_wiped_index_is_rebuilt_not_trusted(corpus, embeddings):
     _, settings = corpus
     first = ingest(settings, embeddings=embeddings)
-    from bot.vectorstore import open_client
+    from bot.index.vectorstore import open_client
 
     open_client(settings).delete_collection(settings.collection)
     report = ingest(settings, embeddings=embeddings)

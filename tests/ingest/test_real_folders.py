@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from bot.answer import Question
+from bot.answering.retrieval import ChromaRetriever
 from bot.cli import main
 from bot.ingest.pipeline import ingest
-from bot.retrieval import ChromaRetriever
 from tests.conftest import make_settings, write_corpus
 from tests.ingest.documents import docx_bytes, pdf_bytes, pptx_bytes
 

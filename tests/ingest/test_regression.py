@@ -15,7 +15,7 @@ from bot.ingest.regression import (
     load_questions,
 )
 from bot.settings import PROJECT_ROOT
-from tests.escalation import corrections_corpus as corpus
+from tests.staff import corrections_corpus as corpus
 
 QUESTIONS = f"""questions:
   - {corpus.HOTELS_QUESTION}

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Citation, Origin, Question
+from bot.answering.lifecycle import add_months
 from bot.cli import main
-from bot.escalation.store import EscalationStore
-from bot.lifecycle import add_months
 from bot.report.gather import build_report
 from bot.report.render import render_html, render_text
+from bot.storage.store import EscalationStore
 from tests.conftest import make_settings, write_corpus
 
 CHROMIUM = Path("/usr/bin/chromium")

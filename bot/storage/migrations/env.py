@@ -1,0 +1,10 @@
+"""Alembic environment: run by ``EscalationStore`` with a connection it passes in."""
+
+from alembic import context
+
+from bot.storage.store import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
