@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 EscalationKind = Literal["no_guidance", "sensitive", "requested"]
+# What a member is told about where a reply will come, by ``Origin.reply_in``.
+WHERE = {"thread": "in this thread", "channel": "here", "dm": "in a direct message"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,15 @@ class Origin:
     reply_in: str = "thread"
     private: bool = False  # asked privately (slash command, DM): never reposted where others see
     message: str | None = None  # the member's message id (Slack ts, Discord message id)
+
+    @property
+    def where(self) -> str:
+        """How the member is told where a reply will come: "in this thread", "here"..."""
+        return WHERE.get(self.reply_in, WHERE["thread"])
+
+    def direct(self, private: bool = True) -> Origin:
+        """The same member, reached by direct message (where a thread or channel failed)."""
+        return Origin(platform=self.platform, user=self.user, reply_in="dm", private=private)
 
 
 @dataclass(frozen=True)

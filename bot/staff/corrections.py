@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.answer import Answer, Question
+from bot.answer import Answer, Origin, Question
 from bot.answering.lifecycle import (
     DocumentState,
     IndexState,
@@ -49,7 +49,7 @@ from bot.answering.lifecycle import (
 )
 from bot.formatting import trim
 from bot.settings import Settings
-from bot.staff.desk import DeliveryError, Recipient, StaffPort
+from bot.staff.desk import DeliveryError, StaffPort
 from bot.storage.store import AnswerRecord, CorrectionRow, EscalationStore, document_key
 
 if TYPE_CHECKING:
@@ -113,13 +113,13 @@ def thread_key(record: AnswerRecord) -> str:
     return f"{record.platform}:{record.channel or ''}:{record.thread or record.message or ''}"
 
 
-def recipient(record: AnswerRecord) -> Recipient:
+def recipient(record: AnswerRecord) -> Origin:
     """Where the note for ``record`` is posted: its thread, or a DM when it was private."""
     if record.private:
         # A private answer is corrected privately or not at all: a direct message to the
         # member who asked, whatever channel the question was typed in.
-        return Recipient(record.platform, None, None, record.asker, "dm", True)
-    return Recipient.of_origin(record.origin)
+        return record.origin.direct()
+    return record.origin
 
 
 def changes_for(

@@ -63,8 +63,6 @@ HEARTBEAT_EVERY = 30.0  # seconds between "this bot is running" records (the CLI
 BOT_GONE = dt.timedelta(minutes=2)  # no heartbeat for this long: the bot is not running
 MEMORY_EVENTS = 5000
 
-WHERE = {"thread": "in this thread", "channel": "here", "dm": "in a direct message"}
-
 
 class DeliveryError(Exception):
     """A platform did not take a post. ``reason`` is short and safe to log and show staff:
@@ -77,54 +75,6 @@ class DeliveryError(Exception):
 
 class Refused(EscalationError):
     """The desk refused a staff action; the message says why. Nothing changed."""
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Where a member hears back: enough for a platform to reach them again.
-
-    ``reply_in`` is "thread" (post in ``thread``), "channel" (post in ``channel``, as a reply
-    to ``message`` when there is one) or "dm" (a direct message to ``user``).
-    """
-
-    platform: str
-    channel: str | None
-    thread: str | None
-    user: str | None
-    reply_in: str = "thread"
-    private: bool = False
-    message: str | None = None
-
-    @classmethod
-    def of_item(cls, item: Item) -> Recipient:
-        """Where the member who asked ``item`` hears back."""
-        return cls(
-            platform=item.platform,
-            channel=item.channel,
-            thread=item.thread,
-            user=item.asker,
-            reply_in=item.reply_in or "thread",
-            private=bool(item.private),
-            message=item.message,
-        )
-
-    @classmethod
-    def of_origin(cls, origin: Origin) -> Recipient:
-        """Where the member who asked from ``origin`` hears back (for notes, corrections)."""
-        return cls(
-            platform=origin.platform,
-            channel=origin.channel,
-            thread=origin.thread,
-            user=origin.user,
-            reply_in=origin.reply_in,
-            private=origin.private,
-            message=origin.message,
-        )
-
-    @property
-    def where(self) -> str:
-        """How the member is told where the reply will come: "in this thread", "here"..."""
-        return WHERE.get(self.reply_in, WHERE["thread"])
 
 
 @dataclass(frozen=True)
@@ -175,11 +125,11 @@ class StaffPort(Protocol):
         """Show ``card`` in place of the staff post at ``staff_ref``."""
         ...
 
-    def relay(self, recipient: Recipient, answer: str, item_id: int) -> None:
+    def relay(self, recipient: Origin, answer: str, item_id: int) -> None:
         """Deliver a staff answer to the member, marked as coming from the staff team."""
         ...
 
-    def note(self, recipient: Recipient, text: str) -> None:
+    def note(self, recipient: Origin, text: str) -> None:
         """Post a short note from Lines where ``recipient`` hears back (e.g. a correction)."""
         ...
 
@@ -188,7 +138,7 @@ def holding_text(answer: Answer, origin: Origin) -> str:
     """The text a member sees, with a holding reply saying where the staff reply will come."""
     if answer.escalation is None:
         return answer.text
-    return fill_where(answer.text, Recipient.of_origin(origin).where)
+    return fill_where(answer.text, origin.where)
 
 
 class StaffDesk:
@@ -370,7 +320,7 @@ class StaffDesk:
         """The platform redrew the staff post for ``item`` itself (in reply to a click)."""
         self.store.mark_post_updated(item.id, item.revision)
 
-    def send_note(self, recipient: Recipient, text: str) -> None:
+    def send_note(self, recipient: Origin, text: str) -> None:
         """Post a short note where ``recipient`` hears back; raises ``DeliveryError``."""
         self.port.note(recipient, text)
 
@@ -427,7 +377,7 @@ class StaffDesk:
 
     def _deliver(self, item: Item) -> tuple[Item, bool]:
         try:
-            self.port.relay(Recipient.of_item(item), item.staff_answer or "", item.id)
+            self.port.relay(item.origin, item.staff_answer or "", item.id)
         except DeliveryError as exc:
             attempts = item.relay_attempts + 1
             return self.store.mark_relay_failed(

@@ -266,6 +266,22 @@ class Item:
         """The staff post shows an older version of the item than the queue holds."""
         return self.staff_ref is not None and (self.posted_revision or 0) < self.revision
 
+    @property
+    def origin(self) -> Origin:
+        """Where the member who asked hears back."""
+        return Origin(
+            platform=self.platform,
+            workspace=self.workspace,
+            channel=self.channel,
+            thread=self.thread,
+            user=self.asker,
+            event_id=self.event_id,
+            link=self.link,
+            reply_in=self.reply_in or "thread",
+            private=bool(self.private),
+            message=self.message,
+        )
+
 
 @dataclass(frozen=True)
 class AnswerRecord:

@@ -22,7 +22,7 @@ from bot.staff.corrections import (
     recipient,
     thread_key,
 )
-from bot.staff.desk import DeliveryError, Recipient
+from bot.staff.desk import DeliveryError
 from bot.storage.store import EscalationStore
 from tests.staff import corrections_corpus as corpus
 
@@ -33,10 +33,10 @@ class RecordingPort:
     platform = "slack"
 
     def __init__(self) -> None:
-        self.notes: list[tuple[Recipient, str]] = []
+        self.notes: list[tuple[Origin, str]] = []
         self.failures = 0
 
-    def note(self, recipient: Recipient, text: str) -> None:
+    def note(self, recipient: Origin, text: str) -> None:
         if self.failures:
             self.failures -= 1
             raise DeliveryError("channel_not_found")
@@ -125,7 +125,7 @@ def test_a_private_answer_is_corrected_by_direct_message_only(world, embeddings)
     corpus.ingest(settings, embeddings)
     assert desk.sweep(port, "desk-a", lambda n: dt.datetime.now(dt.UTC)) == 1
     ((where, text),) = port.notes
-    assert where == Recipient("slack", None, None, "U2", "dm", True)
+    assert where == Origin(platform="slack", user="U2", reply_in="dm", private=True)
     assert text.startswith("An earlier answer I gave you privately cited")
 
 

@@ -17,7 +17,6 @@ from bot.answer import Answer, Escalation, Origin, Question
 from bot.staff.desk import (
     NOT_STAFF,
     DeliveryError,
-    Recipient,
     Refused,
     StaffDesk,
     holding_text,
@@ -300,7 +299,7 @@ def test_holding_replies_say_where_the_staff_reply_will_come(origin, where):
 
 
 def test_a_note_goes_where_the_member_hears_back(desk, port):
-    recipient = Recipient.of_origin(Origin(platform="slack", channel="C1", thread="1.1", user="U1"))
+    recipient = Origin(platform="slack", channel="C1", thread="1.1", user="U1")
     desk.send_note(recipient, "A correction to the answer above: see the March line.")
     assert port.notes == [(recipient, "A correction to the answer above: see the March line.")]
     port.failing["note"] = "channel_not_found"

@@ -29,7 +29,7 @@ from bot.answer import Answer, Origin, Question, Turn
 from bot.check.checker import build_checker
 from bot.formatting import trim
 from bot.settings import Settings
-from bot.staff.desk import DeliveryError, Recipient, StaffCard, StaffDesk, holding_text
+from bot.staff.desk import DeliveryError, StaffCard, StaffDesk, holding_text
 from bot.storage.store import EscalationError
 from bot.surfaces.discord import check as draft_commands
 from bot.surfaces.discord import embeds
@@ -145,17 +145,17 @@ class DiscordPort:
 
         self._run(update())
 
-    def relay(self, recipient: Recipient, answer: str, item_id: int) -> None:
+    def relay(self, recipient: Origin, answer: str, item_id: int) -> None:
         """Send a staff answer to the member: thread, channel reply, or DM if asked privately."""
         self._run(self.send(recipient, embeds.staff_answer_messages(answer)))
 
-    def note(self, recipient: Recipient, text: str) -> None:
+    def note(self, recipient: Origin, text: str) -> None:
         """Send a short note from Lines where ``recipient`` hears back."""
         self._run(self.send(recipient, embeds.note_messages(text)))
 
     async def send(
         self,
-        recipient: Recipient,
+        recipient: Origin,
         messages: list[list[discord.Embed]],
         view: discord.ui.View | None = None,
     ) -> discord.Message:

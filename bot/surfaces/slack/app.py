@@ -30,7 +30,6 @@ from bot.answer import Answer, Origin, Question, Turn
 from bot.settings import Settings
 from bot.staff.desk import (
     DeliveryError,
-    Recipient,
     StaffCard,
     StaffDesk,
     holding_text,
@@ -114,15 +113,15 @@ class SlackPort:
         except Exception as exc:
             raise DeliveryError(_error(exc)) from None
 
-    def relay(self, recipient: Recipient, answer: str, item_id: int) -> None:
+    def relay(self, recipient: Origin, answer: str, item_id: int) -> None:
         """Send a staff answer to the member: their thread, or a DM if they asked privately."""
         self.send(recipient, blocks.staff_answer_messages(answer))
 
-    def note(self, recipient: Recipient, text: str) -> None:
+    def note(self, recipient: Origin, text: str) -> None:
         """Send a short note from Lines where ``recipient`` hears back."""
         self.send(recipient, blocks.note_messages(text))
 
-    def send(self, recipient: Recipient, messages: list[blocks.Message]) -> list[str]:
+    def send(self, recipient: Origin, messages: list[blocks.Message]) -> list[str]:
         """Post ``messages`` where ``recipient`` hears back; ``DeliveryError`` on failure.
 
         Returns each posted message's ``channel:ts``, in order."""
@@ -249,7 +248,7 @@ class SlackSurface:
 
     def answer(self, question: Question) -> Answer | None:
         """Ask the advisor and post the reply where the question came from (thread or DM)."""
-        recipient = Recipient.of_origin(question.origin)
+        recipient = question.origin
         try:
             answer = self.advisor.ask(question)
         except Exception as exc:
@@ -264,7 +263,7 @@ class SlackSurface:
         self.desk.escalated(answer)
         return answer
 
-    def tell(self, recipient: Recipient, messages: list[blocks.Message]) -> list[str]:
+    def tell(self, recipient: Origin, messages: list[blocks.Message]) -> list[str]:
         """Post ``messages`` to the member; if that fails, by direct message; else log it.
 
         Returns the posted messages' ``channel:ts`` (none when nothing could be posted)."""
@@ -275,7 +274,7 @@ class SlackSurface:
             log.warning("could not reply in %s: %s; trying a DM", recipient.reply_in, exc.reason)
             try:
                 return self.port.send(
-                    Recipient("slack", None, None, recipient.user, "dm", recipient.private),
+                    recipient.direct(recipient.private),
                     messages,
                 )
             except DeliveryError as again:
@@ -351,7 +350,7 @@ class SlackSurface:
         if response_type == "ephemeral" and user:
             try:
                 self.port.send(
-                    Recipient("slack", None, None, user, "dm", True),
+                    Origin(platform="slack", user=user, reply_in="dm", private=True),
                     [(text, message_blocks)] if message_blocks else blocks.text_messages(text),
                 )
                 return True

@@ -13,7 +13,7 @@ from slack_bolt import App
 
 from bot.advisor import SORRY_TEXT
 from bot.answer import Origin, Question
-from bot.staff.desk import Recipient, holding_text
+from bot.staff.desk import holding_text
 from bot.storage.store import EscalationError
 from bot.surfaces.slack import blocks
 from bot.surfaces.slack.app import SlackSurface
@@ -83,7 +83,7 @@ def register(app: App, surface: SlackSurface) -> None:
             for fallback, message_blocks in messages:
                 surface.respond(body.get("response_url"), fallback, message_blocks, user=user)
         else:
-            surface.tell(Recipient.of_origin(origin), messages)
+            surface.tell(origin, messages)
         surface.desk.escalated(answer)
 
     @app.action(blocks.SHARE)
