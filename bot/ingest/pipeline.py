@@ -21,18 +21,18 @@ now keep their last good version, copied across.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
 from langchain_core.embeddings import Embeddings
 
 from bot.errors import LinesError
@@ -645,18 +645,18 @@ def _resolve_sources(sources: Sequence[Path]) -> list[Path]:
 
 
 @contextmanager
-def _exclusive(lock_path: Path):
-    with lock_path.open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IngestError(
-                "another ingest is running on this index; wait for it to finish and re-run"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    lock = FileLock(lock_path, timeout=0)  # never wait: a second ingest is refused at once
+    try:
+        lock.acquire()
+    except Timeout:
+        raise IngestError(
+            "another ingest is running on this index; wait for it to finish and re-run"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class _NoBar:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -24,6 +26,34 @@ def corpus(tmp_path):
 def sources_in_index(settings, embeddings) -> set[str]:
     got = open_live_collection(settings, embeddings).get(include=["metadatas"])
     return {m["source"] for m in got["metadatas"]}
+
+
+HOLD_LOCK = """
+import sys
+from filelock import FileLock
+with FileLock(sys.argv[1]):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_second_ingest_of_the_same_index_is_refused_until_the_first_ends(corpus, embeddings):
+    _, settings = corpus
+    settings.chroma_dir.mkdir(parents=True)
+    lock = settings.chroma_dir / f".ingest-{settings.collection}.lock"
+    other = subprocess.Popen(  # another ingest, in another process, holding the index
+        [sys.executable, "-c", HOLD_LOCK, str(lock)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert other.stdout.readline().strip() == "held"
+        with pytest.raises(IngestError, match="another ingest is running on this index"):
+            ingest(settings, embeddings=embeddings)
+    finally:
+        other.communicate("", timeout=30)
+    assert sorted(ingest(settings, embeddings=embeddings).added) == sorted(TINY_CORPUS)
 
 
 def test_first_run_indexes_everything_with_metadata(corpus, embeddings):
