@@ -39,6 +39,7 @@ from bot.factory import build_advisor
 from bot.index.embedding import build_embeddings
 from bot.ingest.pipeline import ingest
 from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.database import sqlite_url
 
 HERE = Path(__file__).parent / "eval" / "check"
 CORPORA = {
@@ -206,7 +207,7 @@ def main() -> int:
             settings = Settings(
                 knowledge_dirs=(folder,),
                 chroma_dir=base / "chroma",
-                database_url=f"sqlite:///{base / 'lines.db'}",
+                database_url=sqlite_url(base / "lines.db"),
             )
             report = ingest(settings, embeddings=embeddings)
             if report.failed:

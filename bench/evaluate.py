@@ -38,6 +38,7 @@ from bot.index.embedding import build_embeddings
 from bot.ingest.loaders import load
 from bot.ingest.pipeline import ingest
 from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.database import sqlite_url
 from bot.text import blocks, sentences
 
 HERE = Path(__file__).parent / "eval"
@@ -235,7 +236,7 @@ def main(argv: list[str] | None = None) -> dict:
             other = settings.with_overrides(
                 knowledge_dirs=(root,),
                 chroma_dir=Path(tmp) / "chroma",
-                database_url=f"sqlite:///{Path(tmp) / 'lines.db'}",
+                database_url=sqlite_url(Path(tmp) / "lines.db"),
             )
             report = ingest(other, embeddings=embeddings)
             print(f"unseen/: {report.chunks} chunks, {len(report.failed)} file(s) refused.")

@@ -29,11 +29,12 @@ HOSTILE = ["alias-bomb", "docx-xxe", "docx-huge-node", "docx-malformed", "pdf-pa
 
 def _settings(base: Path, knowledge: Path):
     from bot.settings import Settings
+    from bot.storage.database import sqlite_url
 
     return Settings(
         knowledge_dirs=(knowledge,),
         chroma_dir=base / "chroma",
-        database_url=f"sqlite:///{base / 'lines.db'}",
+        database_url=sqlite_url(base / "lines.db"),
     )
 
 

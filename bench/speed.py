@@ -94,6 +94,7 @@ def measure(size: int) -> dict:
     from bot.index.embedding import MiniLMEmbeddings
     from bot.ingest.pipeline import ingest
     from bot.settings import PROJECT_ROOT, Settings
+    from bot.storage.database import sqlite_url
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -102,7 +103,7 @@ def measure(size: int) -> dict:
         settings = Settings(
             knowledge_dirs=(base / "k",),
             chroma_dir=base / "chroma",
-            database_url=f"sqlite:///{base / 'lines.db'}",
+            database_url=sqlite_url(base / "lines.db"),
             policy_path=PROJECT_ROOT / "knowledge" / "policy" / "escalation.yaml",
         )
         embeddings = MiniLMEmbeddings()

@@ -28,6 +28,7 @@ SENSITIVE = "A young man we support said he doesn't want to go on after his asyl
 
 def _settings(base: Path, poll: float, trial_db: str):
     from bot.ingest.pipeline import ingest
+    from bot.storage.database import sqlite_url
     from tests.conftest import TINY_CORPUS, make_settings, write_corpus
 
     knowledge = base / "knowledge"
@@ -35,7 +36,7 @@ def _settings(base: Path, poll: float, trial_db: str):
         write_corpus(knowledge, TINY_CORPUS)
         ingest(make_settings(base, knowledge))
     return make_settings(base, knowledge).with_overrides(
-        database_url=f"sqlite:///{base / trial_db}", staff_desk_poll_seconds=poll
+        database_url=sqlite_url(base / trial_db), staff_desk_poll_seconds=poll
     )
 
 

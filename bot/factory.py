@@ -15,7 +15,7 @@ from bot.escalation.judge import build_judge
 from bot.escalation.policy import load_policy
 from bot.index.embedding import CachedEmbeddings, build_embeddings
 from bot.settings import Settings
-from bot.storage.store import EscalationStore
+from bot.storage.queue import Queue
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,6 @@ def build_advisor(
         retriever=retriever,
         answerer=build_answerer(settings, fallback=composer),
         detector=detector,
-        queue=EscalationStore.from_settings(settings) if queue else None,
+        queue=Queue.from_settings(settings) if queue else None,
         max_question_chars=settings.max_question_chars,
     )

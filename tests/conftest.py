@@ -7,6 +7,7 @@ that asks questions gets its own SQLite escalation database, so queue state neve
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -24,6 +25,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from bot.advisor import Advisor
 from bot.index.embedding import MiniLMEmbeddings
 from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.database import Database, sqlite_url
+from bot.storage.records import Records
 
 TINY_CORPUS: dict[str, str] = {
     "guidance/channel-crossings.md": """---
@@ -104,11 +107,23 @@ def make_settings(base: Path, knowledge: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "knowledge_dirs": (knowledge,),
         "chroma_dir": base / "chroma",
-        "database_url": f"sqlite:///{base / 'lines.db'}",
+        "database_url": sqlite_url(base / "lines.db"),
         "policy_path": PROJECT_ROOT / "knowledge" / "policy" / "escalation.yaml",
     }
     values.update(overrides)
     return Settings(**values)
+
+
+def open_database(url: str, *, busy_timeout: float = 5.0) -> Database:
+    """The queue database at ``url``, created and migrated; ``busy_timeout`` is short in
+    tests that hold a lock on purpose."""
+    return Database(url, busy_timeout=busy_timeout)
+
+
+def helpful_clicks(records: Records) -> list[bool]:
+    """Every feedback click recorded, oldest first: True for helpful, False for not."""
+    since = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    return [row["helpful"] for row in records.feedback_since(since)]
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,9 @@ import argparse
 import datetime as dt
 import json
 
+from bot.answer import Question
+from bot.answering.lifecycle import document_states, today
+from bot.cli.escalations import printable
 from bot.errors import EXIT_OK
 from bot.settings import Settings
 
@@ -35,22 +38,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """List (or count) the corrections due; the exit code. Posts nothing."""
-    from bot.answering.lifecycle import document_states, today
-    from bot.cli.escalations import printable
+    # Here, not at the top: every `lines` command imports this module to build its parser,
+    # and these load SQLAlchemy and Alembic (and the advisor below, chromadb and ONNX).
     from bot.staff.corrections import MAX_ATTEMPTS, find_due, note_text, recipient
-    from bot.storage.store import EscalationStore
+    from bot.storage.database import Database
+    from bot.storage.records import Records
 
     if settings.correction_days <= 0:
         print("Corrections are off (CORRECTION_DAYS=0): no thread is told about changes.")
         return EXIT_OK
-    store = EscalationStore.from_settings(settings)
+    records = Records(Database.from_settings(settings))
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.correction_days)
     due = find_due(
-        store.answers_since(since), document_states(settings), today(), store.correction_keys()
+        records.answers_since(since), document_states(settings), today(), records.correction_keys()
     )
     waiting = [
         r
-        for r in store.list_corrections(limit=1000)
+        for r in records.list_corrections(limit=1000)
         if r.posted_at is None and r.attempts < MAX_ATTEMPTS
     ]
     if not args.dry_run:
@@ -115,8 +119,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _question(record):
-    from bot.answer import Question
-
     return Question(record.question, record.origin)
 
 

@@ -218,11 +218,13 @@ def check_index(settings: Settings) -> Check:
 
 def check_queue(settings: Settings) -> Check:
     """The queue database opens, is migrated to the latest revision, and can be written."""
+    # Here, not at the top: SQLAlchemy and Alembic load only when this check runs.
     import sqlalchemy as sa
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from bot.storage.store import MIGRATIONS, escalations
+    from bot.storage.database import MIGRATIONS, sqlite_file
+    from bot.storage.schema import escalations
 
     url = settings.resolved_database_url
     try:
@@ -231,13 +233,9 @@ def check_queue(settings: Settings) -> Check:
         return Check("queue", False, f"DATABASE_URL is not usable ({exc}): fix DATABASE_URL")
     shown = engine.url.render_as_string(hide_password=True)
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
-    is_sqlite_file = engine.dialect.name == "sqlite" and engine.url.database not in (
-        None,
-        "",
-        ":memory:",
-    )
-    if is_sqlite_file:
-        path = Path(engine.url.database)
+    path = sqlite_file(url)
+    is_sqlite_file = path is not None
+    if path is not None:
         if not path.exists():
             folder = _nearest_existing(path.parent)
             if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):

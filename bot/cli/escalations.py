@@ -31,8 +31,12 @@ from bot.errors import EXIT_PARTIAL as EXIT_REFUSED
 from bot.settings import Settings
 from bot.storage.states import STATES
 
-if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported only when a command runs
-    from bot.storage.store import EscalationStore, Item
+# The queue and the desk (SQLAlchemy, Alembic) are imported inside the functions that run an
+# action, not here: every `lines` command imports this module to build its parser.
+if TYPE_CHECKING:
+    from bot.storage.queue import Queue
+    from bot.storage.records import Records
+    from bot.storage.schema import Item
 
 
 # C0 and C1 control characters (but not newline or tab), DEL, and the bidirectional
@@ -92,58 +96,61 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Carry out one staff action on the queue at ``DATABASE_URL``; return the exit code."""
-    from bot.storage.store import EscalationError, EscalationStore
+    from bot.storage.database import Database, EscalationError
+    from bot.storage.queue import Queue
+    from bot.storage.records import Records
 
-    store = EscalationStore.from_settings(settings)
+    database = Database.from_settings(settings)
+    queue, records = Queue.from_settings(settings, database), Records(database)
     name = args.name if getattr(args, "name", None) else getpass.getuser()
     try:
         if args.action == "list":
-            return _list(store, args)
+            return _list(queue, records, args)
         if args.action == "show":
-            item = store.get(args.id)
+            item = queue.get(args.id)
             print(json.dumps(_as_json(item), indent=2) if args.json else _details(item))
         elif args.action == "claim":
-            print(f"Item {store.claim(args.id, name).id} is claimed by {printable(name)}.")
+            print(f"Item {queue.claim(args.id, name).id} is claimed by {printable(name)}.")
         elif args.action == "answer":
-            item = store.answer(args.id, args.text, name)
-            print(_answered(item, store.last_seen(), settings))
+            item = queue.answer(args.id, args.text, name)
+            print(_answered(item, records.last_seen(), settings))
         elif args.action == "resolve":
-            item = store.resolve(args.id, name)
+            item = queue.resolve(args.id, name)
             print(f"Item {args.id} is resolved.")
             if item.needs_relay:
                 print("Its answer has not reached the member yet; the running bot still sends it.")
         elif args.action == "purge":
-            return _purge(store, args)
+            return _purge(records, args)
     except EscalationError as exc:
         print(f"escalations: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     return EXIT_OK
 
 
-def _list(store: EscalationStore, args: argparse.Namespace) -> int:
+def _list(queue: Queue, records: Records, args: argparse.Namespace) -> int:
     from bot.staff.desk import pending_reason
 
-    items = store.list(args.state, args.limit, undelivered=args.undelivered)
-    seen, now = store.last_seen(), dt.datetime.now(dt.UTC)
+    items = queue.list(args.state, args.limit, undelivered=args.undelivered)
+    seen, now = records.last_seen(), dt.datetime.now(dt.UTC)
     if args.json:
         for item in items:
             print(json.dumps({**_as_json(item), "pending": pending_reason(item, seen, now)}))
         return EXIT_OK
     print(_table(items, seen, now))
-    spooled = store.spooled()
-    if spooled:
+    spooled = queue.spooled()
+    if spooled and queue.spool is not None:
         print(
-            f"\n{spooled} question(s) wait in {store.spool.path}: the queue could not be "
+            f"\n{spooled} question(s) wait in {queue.spool.path}: the queue could not be "
             "written when they were asked. A running bot adds them as soon as it can."
         )
     return EXIT_OK
 
 
-def _purge(store: EscalationStore, args: argparse.Namespace) -> int:
+def _purge(records: Records, args: argparse.Namespace) -> int:
     if args.days < 0:
         print("escalations: --older-than needs 0 or more days.", file=sys.stderr)
         return EXIT_REFUSED
-    report = store.purge(dt.timedelta(days=args.days), dry_run=args.dry_run)
+    report = records.purge(dt.timedelta(days=args.days), dry_run=args.dry_run)
     verb = "Would delete" if args.dry_run else "Deleted"
     print(
         f"{verb} {report.items} resolved item(s), {report.feedback} feedback record(s) and "

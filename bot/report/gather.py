@@ -21,11 +21,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from bot.answering.lifecycle import IndexState, document_states, today
+from bot.index.embedding import build_embeddings
 from bot.settings import Settings
-from bot.storage.store import STAFF_KINDS, AnswerRecord, EscalationStore, Item
+from bot.storage.database import Database
+from bot.storage.queue import Queue
+from bot.storage.records import Records
+from bot.storage.schema import STAFF_KINDS, AnswerRecord, Item
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +123,7 @@ def build_report(
     settings: Settings,
     days: int,
     *,
-    store: EscalationStore | None = None,
+    database: Database | None = None,
     embeddings: Embeddings | None = None,
     now: dt.datetime | None = None,
 ) -> Report:
@@ -129,9 +134,10 @@ def build_report(
     """
     now = now or dt.datetime.now(dt.UTC)
     since = now - dt.timedelta(days=days)
-    store = store or EscalationStore.from_settings(settings)
-    items = store.items_since(since)
-    records = store.answers_since(since)
+    database = database or Database.from_settings(settings)
+    kept = Records(database)
+    items = Queue(database).items_since(since)
+    records = kept.answers_since(since)
     try:
         state = document_states(settings)
         problem = "" if state.stamp is not None else "nothing is indexed yet: run `lines ingest`"
@@ -140,7 +146,7 @@ def build_report(
         state, problem = IndexState(None), f"the index could not be read ({type(exc).__name__})"
     gap_items = [i for i in items if i.kind == "no_guidance" and UNREACHABLE_INDEX not in i.reason]
     staff_items = [i for i in items if i.kind in STAFF_KINDS]
-    feedback = store.feedback_since(since)
+    feedback = kept.feedback_since(since)
     most, never = _citations(records, state)
     return Report(
         days=days,
@@ -166,11 +172,7 @@ def group_gaps(
     """Unanswered questions grouped by meaning, largest group first."""
     if not items:
         return []
-    import numpy as np
-
     if embeddings is None:
-        from bot.index.embedding import build_embeddings
-
         embeddings = build_embeddings(settings.embedding_model)
     vectors = np.asarray(embeddings.embed_documents([i.question for i in items]), dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)

@@ -18,8 +18,8 @@ the date or the newest answer record changes.
 Once per thread: a thread is told about a given document once, ever (a unique row per
 thread and document in ``corrections``), however many answers there cited it; documents
 changing together make one note. Two bot replicas write the same rows once, and post each
-note once, under the store's lease. A note that cannot be posted is retried with the desk's
-backoff, up to ``MAX_ATTEMPTS`` times.
+note once, under a lease on its correction rows. A note that cannot be posted is retried with
+the desk's backoff, up to ``MAX_ATTEMPTS`` times.
 
 Private stays private: an answer given privately (a slash command, an ephemeral ``/ask``, a
 direct message) is corrected by direct message to the member who asked, or not at all;
@@ -49,8 +49,9 @@ from bot.answering.lifecycle import (
 )
 from bot.formatting import trim
 from bot.settings import Settings
-from bot.staff.desk import DeliveryError, StaffPort
-from bot.storage.store import AnswerRecord, CorrectionRow, EscalationStore, document_key
+from bot.staff.ports import DeliveryError, StaffPort
+from bot.storage.records import Records, document_key
+from bot.storage.schema import AnswerRecord, CorrectionRow
 
 if TYPE_CHECKING:
     from bot.advisor import Advisor
@@ -152,7 +153,7 @@ def find_due(
     known: set[tuple[str, str]] = frozenset(),
 ) -> list[DueCorrection]:
     """The threads to tell, each once, with every change not yet in ``known``
-    (``EscalationStore.correction_keys``).
+    (``Records.correction_keys``).
 
     Nothing is due when nothing is indexed (``state.stamp`` is None) or the index lists no
     document: an index being rebuilt from scratch must not tell every thread its sources went.
@@ -228,17 +229,19 @@ class CorrectionDesk:
     def __init__(
         self,
         settings: Settings,
-        store: EscalationStore,
+        records: Records,
         advisor: Advisor,
         platform: str,
         *,
         states: Callable[[Settings], IndexState] = document_states,
         clock: Callable[[], dt.date] = today,
     ) -> None:
+        # Here, not at the top: the manifest loads chromadb (about 1.5 s), and the staff CLI
+        # imports the desk, and so this module, without ever making a correction desk.
         from bot.index.manifest import open_manifest_store
 
         self.settings = settings
-        self.store = store
+        self.records = records
         self.advisor = advisor
         self.platform = platform
         self.days = settings.correction_days
@@ -266,7 +269,7 @@ class CorrectionDesk:
         """
         stamp = self.stamp()
         on = self._clock()
-        seen = (stamp, on, self.store.latest_answer_id())
+        seen = (stamp, on, self.records.latest_answer_id())
         if seen == self._seen:
             return 0
         due = self.due(stamp, on)
@@ -281,7 +284,7 @@ class CorrectionDesk:
             for d in due
             for c in d.changes
         ]
-        added = self.store.add_corrections(rows)
+        added = self.records.add_corrections(rows)
         self._seen = seen
         if added:
             log.info("%d correction(s) due in %d thread(s)", added, len(due))
@@ -294,7 +297,7 @@ class CorrectionDesk:
         if self._state is None or self._state[:2] != (stamp, on):
             self._state = (stamp, on, self._states(self.settings))
         since = dt.datetime.now(dt.UTC) - dt.timedelta(days=self.days)
-        records = self.store.answers_since(since, self.platform)
+        records = self.records.answers_since(since, self.platform)
         return find_due(records, self._state[2], on)
 
     # -- posting -------------------------------------------------------------------------------
@@ -303,16 +306,16 @@ class CorrectionDesk:
         self.plan()
         posted = 0
         groups: dict[str, list[CorrectionRow]] = {}
-        for row in self.store.due_corrections(self.platform, MAX_ATTEMPTS):
+        for row in self.records.due_corrections(self.platform, MAX_ATTEMPTS):
             groups.setdefault(row.thread_key, []).append(row)
         for rows in groups.values():
             ids = [r.id for r in rows]
-            if not self.store.take_correction_lease(ids, owner, LEASE_SECONDS):
+            if not self.records.take_correction_lease(ids, owner, LEASE_SECONDS):
                 continue  # a replica is posting this thread's note
             try:
                 posted += self._post(port, owner, rows, retry_at)
             except Exception:
-                self.store.release_corrections(ids, owner)
+                self.records.release_corrections(ids, owner)
                 raise
         return posted
 
@@ -325,12 +328,12 @@ class CorrectionDesk:
     ) -> int:
         ids = [r.id for r in rows]
         record = max(
-            (a for a in (self.store.get_answer(i) for i in {r.answer_id for r in rows}) if a),
+            (a for a in (self.records.get_answer(i) for i in {r.answer_id for r in rows}) if a),
             key=lambda a: a.id,
             default=None,
         )
         if record is None:  # the answers were purged meanwhile: nobody left to tell
-            self.store.mark_corrections_failed(ids, owner, "answer record purged", None)
+            self.records.mark_corrections_failed(ids, owner, "answer record purged", None)
             return 0
         changes = [Change.from_json(r.change) for r in rows]
         fresh = self._ask_again(record, rows[0].id)
@@ -338,14 +341,14 @@ class CorrectionDesk:
             port.note(recipient(record), note_text(changes, record, fresh))
         except DeliveryError as exc:
             attempts = max(r.attempts for r in rows) + 1
-            self.store.mark_corrections_failed(ids, owner, exc.reason, retry_at(attempts))
+            self.records.mark_corrections_failed(ids, owner, exc.reason, retry_at(attempts))
             return 0
-        self.store.mark_corrections_posted(ids, owner)
+        self.records.mark_corrections_posted(ids, owner)
         log.info("posted a correction to a %s thread (%d document(s))", record.platform, len(rows))
         if fresh is not None and fresh.citations and fresh.escalation is None:
             # The fresh answer is an answer in that thread too: if its sources change, it
             # gets its own correction.
-            self.store.record_answer(record.origin, record.question, fresh.citations)
+            self.records.record_answer(record.origin, record.question, fresh.citations)
         return 1
 
     def _ask_again(self, record: AnswerRecord, correction_id: int) -> Answer | None:

@@ -32,24 +32,21 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from bot.answer import Answer, Origin
 from bot.escalation.policy import fill_where
 from bot.settings import Settings
+from bot.staff.corrections import CorrectionDesk
+from bot.staff.ports import DeliveryError, StaffCard, StaffPort
+from bot.storage.database import EscalationError, InvalidTransition, QueueUnavailable
+from bot.storage.queue import Queue
+from bot.storage.records import Records
+from bot.storage.schema import Item
 from bot.storage.states import RESULT, Action, allowed_actions
-from bot.storage.store import (
-    EscalationError,
-    EscalationStore,
-    InvalidTransition,
-    Item,
-    QueueUnavailable,
-)
 
 if TYPE_CHECKING:
     from bot.advisor import Advisor
-    from bot.staff.corrections import CorrectionDesk
 
 log = logging.getLogger(__name__)
 
@@ -64,74 +61,8 @@ BOT_GONE = dt.timedelta(minutes=2)  # no heartbeat for this long: the bot is not
 MEMORY_EVENTS = 5000
 
 
-class DeliveryError(Exception):
-    """A platform did not take a post. ``reason`` is short and safe to log and show staff:
-    it never contains a member's question or a staff answer."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 class Refused(EscalationError):
     """The desk refused a staff action; the message says why. Nothing changed."""
-
-
-@dataclass(frozen=True)
-class StaffCard:
-    """Everything a staff post shows, decided once; platforms only render it."""
-
-    item: Item
-    actions: tuple[Action, ...]  # the buttons, in order
-    low_priority: bool  # a "no guidance" gap rather than a question a person must answer
-    delivery: str  # one line on where the staff answer is, e.g. "Answer delivered 10:32 UTC"
-    pointer: str  # the command that shows the item in full, for trimmed posts
-
-    @property
-    def title(self) -> str:
-        """The post's heading: which item, what kind, its state (and a gap's low priority)."""
-        item = self.item
-        if self.low_priority:
-            return f"Gap #{item.id}: no guidance found ({item.state}) · low priority"
-        return f"Escalation #{item.id}: {item.category or item.kind} ({item.state})"
-
-    @property
-    def more(self) -> str:
-        """What ends a trimmed text: where to read it whole."""
-        return f" (full text: `{self.pointer}`)"
-
-    @property
-    def cut_note(self) -> str:
-        """Said when the queue kept only the start of a long question, else ""."""
-        item = self.item
-        if not item.question_was_cut:
-            return ""
-        return (
-            f"The member wrote {item.question_chars:,} characters; the queue keeps the "
-            f"first {len(item.question):,}."
-        )
-
-
-class StaffPort(Protocol):
-    """What a platform does for the desk. Every method raises ``DeliveryError`` on failure."""
-
-    platform: str
-
-    def post_staff(self, card: StaffCard) -> str:
-        """Post the card to the staff channel; return a reference to update it later."""
-        ...
-
-    def update_staff(self, staff_ref: str, card: StaffCard) -> None:
-        """Show ``card`` in place of the staff post at ``staff_ref``."""
-        ...
-
-    def relay(self, recipient: Origin, answer: str, item_id: int) -> None:
-        """Deliver a staff answer to the member, marked as coming from the staff team."""
-        ...
-
-    def note(self, recipient: Origin, text: str) -> None:
-        """Post a short note from Lines where ``recipient`` hears back (e.g. a correction)."""
-        ...
 
 
 def holding_text(answer: Answer, origin: Origin) -> str:
@@ -142,11 +73,12 @@ def holding_text(answer: Answer, origin: Origin) -> str:
 
 
 class StaffDesk:
-    """The platform-neutral staff loop over one ``EscalationStore`` and one platform's port."""
+    """The platform-neutral staff loop over one queue database and one platform's port."""
 
     def __init__(
         self,
-        store: EscalationStore,
+        queue: Queue,
+        records: Records,
         port: StaffPort,
         *,
         poll_seconds: float = 2.0,
@@ -156,7 +88,8 @@ class StaffDesk:
         owner: str | None = None,
         corrections: CorrectionDesk | None = None,
     ) -> None:
-        self.store = store
+        self.queue = queue
+        self.records = records
         self.port = port
         self.corrections = corrections
         self.poll_seconds = max(0.05, poll_seconds)
@@ -181,22 +114,23 @@ class StaffDesk:
     def from_settings(
         cls,
         settings: Settings,
-        store: EscalationStore,
+        queue: Queue,
         port: StaffPort,
         advisor: Advisor | None = None,
     ) -> StaffDesk:
-        """A desk configured by ``STAFF_DESK_POLL_SECONDS`` and ``QUEUE_RETENTION_DAYS``.
+        """A desk over ``queue``'s database, configured by ``STAFF_DESK_POLL_SECONDS`` and
+        ``QUEUE_RETENTION_DAYS``.
 
         With ``advisor`` (and ``CORRECTION_DAYS`` above 0) its loop also posts corrections
         to threads whose answers cited a document that has since changed.
         """
+        records = Records(queue.database)
         corrections = None
         if advisor is not None and settings.correction_days > 0:
-            from bot.staff.corrections import CorrectionDesk
-
-            corrections = CorrectionDesk(settings, store, advisor, port.platform)
+            corrections = CorrectionDesk(settings, records, advisor, port.platform)
         return cls(
-            store,
+            queue,
+            records,
             port,
             poll_seconds=settings.staff_desk_poll_seconds,
             retention_days=settings.queue_retention_days,
@@ -224,7 +158,7 @@ class StaffDesk:
         """
         wanted = [k for k in keys if k]
         try:
-            return self.store.first_time(wanted, EVENT_TTL)
+            return self.records.first_time(wanted, EVENT_TTL)
         except QueueUnavailable as exc:
             log.warning("event de-duplication falls back to memory: %s", exc.reason)
         with self._memory_lock:
@@ -260,7 +194,7 @@ class StaffDesk:
         if answer.escalation is not None or not answer.citations:
             return
         try:
-            self.store.record_answer(origin, answer.question, answer.citations, posted)
+            self.records.record_answer(origin, answer.question, answer.citations, posted)
         except EscalationError as exc:
             log.warning("could not record an answer for corrections: %s", exc)
 
@@ -272,7 +206,7 @@ class StaffDesk:
         """
         if not is_staff:
             raise Refused(NOT_STAFF)
-        item = self.store.get(item_id)
+        item = self.queue.get(item_id)
         if action not in self.actions_for(item):
             raise Refused(
                 f"Item {item_id} is {item.state}; it can no longer be {RESULT[action]}. "
@@ -291,9 +225,9 @@ class StaffDesk:
         if not is_staff:
             raise Refused(NOT_STAFF)
         if action == "claim":
-            item = self.store.claim(item_id, by)
+            item = self.queue.claim(item_id, by)
         elif action == "resolve":
-            item = self.store.resolve(item_id, by)
+            item = self.queue.resolve(item_id, by)
         else:
             raise InvalidTransition(f"{action!r} needs an answer; use answer().")
         if refresh:
@@ -310,19 +244,15 @@ class StaffDesk:
         """
         if not is_staff:
             raise Refused(NOT_STAFF)
-        item = self.store.answer(item_id, text, by)
+        item = self.queue.answer(item_id, text, by)
         if not deliver:
             return item
         self.follow_up(item_id)
-        return self.store.get(item.id)
+        return self.queue.get(item.id)
 
     def shown(self, item: Item) -> None:
         """The platform redrew the staff post for ``item`` itself (in reply to a click)."""
-        self.store.mark_post_updated(item.id, item.revision)
-
-    def send_note(self, recipient: Origin, text: str) -> None:
-        """Post a short note where ``recipient`` hears back; raises ``DeliveryError``."""
-        self.port.note(recipient, text)
+        self.queue.mark_post_updated(item.id, item.revision)
 
     # -- doing the work ----------------------------------------------------------------------------
     def tend(self, item_id: int) -> Item | None:
@@ -345,10 +275,10 @@ class StaffDesk:
                 self._busy.discard(item_id)
 
     def _tend_leased(self, item_id: int) -> Item | None:
-        if not self.store.take_lease(item_id, self.owner, LEASE_SECONDS):
+        if not self.queue.take_lease(item_id, self.owner, LEASE_SECONDS):
             return None
         try:
-            item = self.store.get(item_id)
+            item = self.queue.get(item_id)
             failed = False
             if item.needs_staff_post:
                 item, ok = self._post(item)
@@ -360,39 +290,39 @@ class StaffDesk:
                 item, ok = self._refresh(item)
                 failed |= not ok
             if not failed and item.retry_at is not None:
-                item = self.store.retry_later(item.id, None)
+                item = self.queue.retry_later(item.id, None)
             return item
         finally:
-            self.store.release_lease(item_id, self.owner)
+            self.queue.release_lease(item_id, self.owner)
 
     def _post(self, item: Item) -> tuple[Item, bool]:
         try:
             ref = self.port.post_staff(self.card(item))
         except DeliveryError as exc:
             attempts = item.notify_attempts + 1
-            return self.store.mark_notify_failed(
+            return self.queue.mark_notify_failed(
                 item.id, exc.reason, self._retry_at(attempts)
             ), False
-        return self.store.mark_notified(item.id, ref, item.revision), True
+        return self.queue.mark_notified(item.id, ref, item.revision), True
 
     def _deliver(self, item: Item) -> tuple[Item, bool]:
         try:
             self.port.relay(item.origin, item.staff_answer or "", item.id)
         except DeliveryError as exc:
             attempts = item.relay_attempts + 1
-            return self.store.mark_relay_failed(
+            return self.queue.mark_relay_failed(
                 item.id, exc.reason, self._retry_at(attempts)
             ), False
         log.info("delivered the staff answer of item %s", item.id)
-        return self.store.mark_relayed(item.id), True
+        return self.queue.mark_relayed(item.id), True
 
     def _refresh(self, item: Item) -> tuple[Item, bool]:
         try:
             self.port.update_staff(item.staff_ref or "", self.card(item))
         except DeliveryError as exc:
             log.warning("could not update the staff post of item %s: %s", item.id, exc.reason)
-            return self.store.retry_later(item.id, self._retry_at(1)), False
-        return self.store.mark_post_updated(item.id, item.revision), True
+            return self.queue.retry_later(item.id, self._retry_at(1)), False
+        return self.queue.mark_post_updated(item.id, item.revision), True
 
     def follow_up(self, item_id: int) -> None:
         """Do the item's due work now (post, deliver, refresh); failures go to the loop.
@@ -414,21 +344,21 @@ class StaffDesk:
         """One pass over the queue: replay spooled items, then do all due work. Returns items
         worked on. Raises ``QueueUnavailable`` when the queue cannot be read."""
         if time.monotonic() - self._last_heartbeat >= HEARTBEAT_EVERY or not self._last_heartbeat:
-            self.store.heartbeat(self.owner, self.port.platform)
+            self.records.heartbeat(self.owner, self.port.platform)
             self._last_heartbeat = time.monotonic()
         try:
-            self.store.replay_spool()
+            self.queue.replay_spool()
             self._queue_down_logged = False
         except QueueUnavailable as exc:
             if not self._queue_down_logged:
                 log.error(
                     "%d question(s) wait in the fallback file: the queue is not writable (%s)",
-                    self.store.spooled(),
+                    self.queue.spooled(),
                     exc.reason,
                 )
                 self._queue_down_logged = True
         worked = 0
-        for item in self.store.due_work(self.port.platform):
+        for item in self.queue.due_work(self.port.platform):
             if self._stop.is_set():
                 break
             if self.tend(item.id) is not None:
@@ -460,14 +390,14 @@ class StaffDesk:
             return
         self._last_purge = time.monotonic()
         if self.retention_days > 0:
-            report = self.store.purge(dt.timedelta(days=self.retention_days))
+            report = self.records.purge(dt.timedelta(days=self.retention_days))
             log.info(
                 "retention: purged %d resolved item(s) older than %d days",
                 report.items,
                 self.retention_days,
             )
         else:  # handled events expire whatever the retention
-            self.store.purge_events()
+            self.records.purge_events()
 
     # -- the loop --------------------------------------------------------------------------------
     def start(self) -> threading.Thread:

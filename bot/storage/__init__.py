@@ -1,7 +1,9 @@
 """Storage: the one database shared by the bot processes and staff.
 
-The queue of escalated questions, the answers given (for corrections and the report),
-feedback, corrections and handled events, in SQLite by default or any SQLAlchemy URL,
-migrated by Alembic; ``fallback`` spools questions while the database cannot be written, and
+In SQLite by default or any SQLAlchemy URL, migrated by Alembic. ``database`` opens it (one
+``Database`` per process, shared) and is the boundary its errors cross; ``schema`` holds the
+tables and the rows read from them; ``queue`` the escalated questions and their way back to
+the member; ``records`` the answers given, feedback, corrections, handled events, heartbeats
+and retention; ``fallback`` spools questions while the database cannot be written; and
 ``states`` is the one table of item states and the staff actions each allows.
 """

@@ -1,7 +1,7 @@
 """Where a question waits when the queue cannot be written: a local spool file.
 
 When the queue database is locked, read-only or full, the member must still get the holding
-reply and the question must not be lost. The store then appends the item (as the row it
+reply and the question must not be lost. The queue then appends the item (as the row it
 would have inserted) to this file, created ``0600`` because it holds members' questions, and
 a running staff desk replays it into the queue once the queue is writable again. Replaying is
 idempotent: every spooled row carries an event id, and the queue opens one item per event.
@@ -13,7 +13,6 @@ spool never replay the same rows twice or lose a row appended during a replay.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -21,6 +20,8 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 log = logging.getLogger(__name__)
 
@@ -135,13 +136,8 @@ class SpoolFile:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._thread_lock:
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
-            finally:
-                os.close(fd)  # closing releases the lock
+        with self._thread_lock, FileLock(self._lock_path, mode=PRIVATE_FILE):
+            yield
 
     @staticmethod
     def _write_private(path: Path, lines: list[str], append: bool = False) -> None:

@@ -1,6 +1,6 @@
 """An item's life in the queue: its states, and which staff actions each state allows.
 
-This table is the one place the rule lives. The store's transitions check it inside their
+This table is the one place the rule lives. The queue's transitions check it inside their
 UPDATE, the staff desk refuses what it does not list, and the Slack blocks and Discord views
 draw exactly these buttons, so a button is never shown for an action the queue would refuse::
 
@@ -39,5 +39,5 @@ def allowed_actions(state: str) -> tuple[Action, ...]:
 
 
 def states_allowing(action: Action) -> tuple[State, ...]:
-    """Every state from which ``action`` is allowed: what the store's UPDATE checks."""
+    """Every state from which ``action`` is allowed: what the queue's UPDATE checks."""
     return tuple(state for state, actions in ALLOWED.items() if action in actions)

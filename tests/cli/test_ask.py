@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 
-from bot.storage.store import EscalationStore
+from bot.settings import Settings
+from bot.storage.database import sqlite_file
+from bot.storage.queue import Queue
+from tests.conftest import open_database
 
 CROSSINGS = "How do we talk about people crossing the Channel?"
 SENSITIVE = "A journalist is outside our office now and we need a statement in an hour"
@@ -44,7 +48,7 @@ def test_an_escalation_opens_a_queue_item(lines_cli, index_env):
     outcome = lines_cli("ask", SENSITIVE)
     assert outcome.code == 0, outcome.err
     assert "[handed to staff (live_crisis), item #1:" in outcome.out
-    items = EscalationStore(index_env["DATABASE_URL"]).list()
+    items = Queue(open_database(index_env["DATABASE_URL"])).list()
     assert [(i.id, i.kind, i.category, i.question) for i in items] == [
         (1, "sensitive", "live_crisis", SENSITIVE)
     ]
@@ -74,10 +78,8 @@ def test_a_question_and_a_file_together_are_refused(lines_cli, index_env, tmp_pa
 def test_a_question_kept_in_the_fallback_file_is_not_called_unqueued(
     lines_cli, index_env, monkeypatch
 ):
-    import sqlite3
-
-    path = index_env["DATABASE_URL"].removeprefix("sqlite:///")
-    EscalationStore(index_env["DATABASE_URL"]).engine.dispose()  # the queue exists
+    path = sqlite_file(index_env["DATABASE_URL"])
+    open_database(index_env["DATABASE_URL"]).engine.dispose()  # the queue exists
     monkeypatch.setenv("QUEUE_BUSY_TIMEOUT", "0.2")
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another process holds the queue
@@ -89,6 +91,4 @@ def test_a_question_kept_in_the_fallback_file_is_not_called_unqueued(
     assert outcome.code == 0, outcome.err
     assert "handed to staff (live_crisis); the queue is busy" in outcome.out
     assert "--no-queue" not in outcome.out
-    from bot.settings import Settings
-
-    assert EscalationStore.from_settings(Settings.load()).spooled() == 1  # kept, not lost
+    assert Queue.from_settings(Settings.load()).spooled() == 1  # kept, not lost

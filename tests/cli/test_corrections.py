@@ -9,6 +9,7 @@ import pytest
 from bot.cli import build_parser
 from bot.cli import corrections as corrections_cli
 from bot.factory import build_advisor
+from bot.storage.records import Records
 from tests.staff import corrections_corpus as corpus
 from tests.staff.test_corrections import PRIVATE, THREAD, answered
 
@@ -18,7 +19,7 @@ def world(tmp_path, embeddings):
     settings = corpus.write(tmp_path)
     corpus.ingest(settings, embeddings)
     advisor = build_advisor(settings, embeddings=embeddings)
-    return settings, advisor.queue, advisor
+    return settings, Records(advisor.queue.database), advisor
 
 
 def corrections_command(settings, *args: str) -> int:
@@ -27,9 +28,9 @@ def corrections_command(settings, *args: str) -> int:
 
 
 def test_the_cli_lists_what_the_bot_would_post_and_posts_nothing(world, embeddings, capsys):
-    settings, store, advisor = world
-    answered(store, advisor, corpus.HOTELS_QUESTION, THREAD)
-    answered(store, advisor, corpus.HOTELS_QUESTION, PRIVATE)
+    settings, records, advisor = world
+    answered(records, advisor, corpus.HOTELS_QUESTION, THREAD)
+    answered(records, advisor, corpus.HOTELS_QUESTION, PRIVATE)
     corpus.supersede(settings)
     corpus.ingest(settings, embeddings)
     capsys.readouterr()
@@ -44,8 +45,8 @@ def test_the_cli_lists_what_the_bot_would_post_and_posts_nothing(world, embeddin
     assert corrections_command(settings, "--dry-run", "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert {d["changes"][0]["kind"] for d in data["due"]} == {"superseded"}
-    assert store.list_corrections() == []  # listing wrote nothing
-    assert not [i for i in store.list() if i.kind == "no_guidance"]
+    assert records.list_corrections() == []  # listing wrote nothing
+    assert not [i for i in advisor.queue.list() if i.kind == "no_guidance"]
 
 
 def test_corrections_can_be_turned_off(world, capsys):

@@ -11,13 +11,15 @@ import hashlib
 import sqlite3
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from bot.cli.doctor import check_model
 from bot.index.embedding import MODEL_SHA256
+from bot.index.manifest import open_manifest_store
 from bot.ingest.pipeline import ingest
-from bot.storage.store import EscalationStore
+from bot.storage.database import MIGRATIONS, sqlite_file
 from tests.cli.test_main import closed_port
-from tests.conftest import TINY_CORPUS, make_settings, write_corpus
+from tests.conftest import TINY_CORPUS, make_settings, open_database, write_corpus
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 
@@ -50,8 +52,8 @@ def openai_server():
 @pytest.fixture
 def migrated_queue(index_env):
     """The test's queue, created and migrated the way the bot does on start."""
-    EscalationStore(index_env["DATABASE_URL"]).engine.dispose()
-    return index_env["DATABASE_URL"].removeprefix("sqlite:///")
+    open_database(index_env["DATABASE_URL"]).engine.dispose()
+    return sqlite_file(index_env["DATABASE_URL"])
 
 
 def test_a_good_setup_passes_every_check_and_changes_nothing(
@@ -93,10 +95,6 @@ def test_a_good_setup_passes_every_check_and_changes_nothing(
     assert checks["Chroma server"].startswith("- ")
     assert "sha256 " + MODEL_SHA256[:12] in checks["embedding model"]
     assert f"{sum(1 for _ in TINY_CORPUS)} files" in checks["index"]
-    from alembic.script import ScriptDirectory
-
-    from bot.storage.store import MIGRATIONS
-
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     assert f"at revision {head} (latest), writable" in checks["queue"]
     assert "6 categories" in checks["policy"]
@@ -255,8 +253,6 @@ def test_the_model_check_catches_an_altered_or_missing_file(tmp_path):
 def test_the_index_check_follows_a_rebuild_to_its_new_collection(
     lines_cli, tmp_path, monkeypatch, embeddings
 ):
-    from bot.index.manifest import open_manifest_store
-
     knowledge = write_corpus(tmp_path / "knowledge", TINY_CORPUS)
     settings = make_settings(tmp_path, knowledge)
     assert not ingest(settings, embeddings=embeddings).failed

@@ -14,7 +14,10 @@ from bot.answer import Origin, Passage, Question
 from bot.cli import build_parser
 from bot.cli import escalations as escalations_cli
 from bot.settings import PROJECT_ROOT, Settings
-from bot.storage.store import EscalationStore
+from bot.storage.database import sqlite_url
+from bot.storage.queue import Queue
+from bot.storage.records import Records
+from bot.storage.schema import escalations
 
 QUESTION = "A man died at the centre this morning"
 
@@ -23,19 +26,19 @@ QUESTION = "A man died at the centre this morning"
 def settings(tmp_path):
     return Settings(
         chroma_dir=tmp_path / "chroma",
-        database_url=f"sqlite:///{tmp_path / 'queue.db'}",
+        database_url=sqlite_url(tmp_path / "queue.db"),
         queue_fallback_path=tmp_path / "fallback.jsonl",
     )
 
 
 @pytest.fixture
-def store(settings):
-    return EscalationStore.from_settings(settings)
+def queue(settings):
+    return Queue.from_settings(settings)
 
 
 @pytest.fixture
-def item(store):
-    return store.open_item(
+def item(queue):
+    return queue.open_item(
         question=Question(QUESTION, Origin(platform="slack", channel="C1", thread="1.1")),
         kind="sensitive",
         category="live_crisis",
@@ -80,27 +83,27 @@ def test_staff_work_an_item_from_the_terminal(settings, capsys, item):
     assert cli(settings, capsys, "list", "--state", "open")[1].strip() == "No items."
 
 
-def test_list_says_what_has_not_been_delivered_and_why(settings, capsys, store, item):
+def test_list_says_what_has_not_been_delivered_and_why(settings, capsys, queue, item):
     _, out, _ = cli(settings, capsys, "list")
     assert "(!)" in out and "staff post waits for the Slack bot, which is not running" in out
-    store.heartbeat("slack:test", "slack")  # a Slack bot is running
-    store.mark_notify_failed(item, "channel_not_found")
-    store.answer(item, "We will call.", "sam")
-    store.mark_relay_failed(item, "not_in_channel")
+    Records(queue.database).heartbeat("slack:test", "slack")  # a Slack bot is running
+    queue.mark_notify_failed(item, "channel_not_found")
+    queue.answer(item, "We will call.", "sam")
+    queue.mark_relay_failed(item, "not_in_channel")
     _, out, _ = cli(settings, capsys, "list", "--undelivered")
     assert "staff post failed: channel_not_found (1x)" in out
     assert "answer not delivered: not_in_channel (1x)" in out
     rows = [json.loads(line) for line in cli(settings, capsys, "list", "--json")[1].splitlines()]
     assert "not_in_channel" in rows[0]["pending"]
-    store.mark_notified(item, "C:1")
-    store.mark_relayed(item)
+    queue.mark_notified(item, "C:1")
+    queue.mark_relayed(item)
     assert cli(settings, capsys, "list", "--undelivered")[1].strip() == "No items."
     _, out, _ = cli(
         settings,
         capsys,
         "answer",
         str(
-            store.open_item(
+            queue.open_item(
                 question=Question("Another", Origin(platform="slack")),
                 kind="requested",
                 category="human_requested",
@@ -114,16 +117,16 @@ def test_list_says_what_has_not_been_delivered_and_why(settings, capsys, store, 
     assert "the Slack bot sends it in the member's thread within about 2 seconds" in out
 
 
-def test_control_characters_never_reach_the_terminal_raw(settings, capsys, store):
+def test_control_characters_never_reach_the_terminal_raw(settings, capsys, queue):
     hostile = "Hi\x1b[2J\x1b]0;owned\x07 there\r\nfake line\u202egnp.exe"
-    item_id = store.open_item(
+    item_id = queue.open_item(
         question=Question(hostile, Origin(platform="slack")),
         kind="sensitive",
         category="threats",
         reason="pattern \x1b[31m",
         passages=[],
     )
-    store.claim(item_id, "sam\x1b[8m")
+    queue.claim(item_id, "sam\x1b[8m")
     outputs = [cli(settings, capsys, *args)[1] for args in (["list"], ["show", str(item_id)])]
     for out in outputs:
         for raw in ("\x1b", "\x07", "\r", "\u202e"):
@@ -132,41 +135,39 @@ def test_control_characters_never_reach_the_terminal_raw(settings, capsys, store
     assert "\\x1b]0;owned\\x07" in outputs[1] and "\\u202egnp.exe" in outputs[1]
 
 
-def test_purge_deletes_old_resolved_items_and_says_what_it_kept(settings, capsys, store, item):
-    store.resolve(item, "sam")
-    kept = store.open_item(
+def test_purge_deletes_old_resolved_items_and_says_what_it_kept(settings, capsys, queue, item):
+    queue.resolve(item, "sam")
+    kept = queue.open_item(
         question=Question("still open", Origin(platform="slack")),
         kind="sensitive",
         category="threats",
         reason="r",
         passages=[],
     )
-    with store.engine.begin() as connection:
-        from bot.storage.store import escalations
-
+    with queue.database.engine.begin() as connection:
         connection.execute(
             escalations.update().values(resolved_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=91))
         )
     code, out, _ = cli(settings, capsys, "purge", "--older-than", "90", "--dry-run")
     assert code == 0 and "Would delete 1 resolved item(s)" in out
-    assert len(store.list()) == 2
+    assert len(queue.list()) == 2
     code, out, _ = cli(settings, capsys, "purge", "--older-than", "90")
     assert code == 0 and "Deleted 1 resolved item(s)" in out
-    assert [i.id for i in store.list()] == [kept]
+    assert [i.id for i in queue.list()] == [kept]
     assert cli(settings, capsys, "purge", "--older-than", "-1")[0] == 1
 
 
-def test_refusals_exit_1_and_change_nothing(settings, capsys, store, item):
+def test_refusals_exit_1_and_change_nothing(settings, capsys, queue, item):
     assert cli(settings, capsys, "resolve", str(item))[0] == 0
     code, _, err = cli(settings, capsys, "resolve", str(item))
     assert code == 1 and "already resolved" in err
     code, _, err = cli(settings, capsys, "answer", "404", "--text", "hello")
     assert code == 1 and "no item 404" in err
-    assert store.get(item).staff_answer is None
+    assert queue.get(item).staff_answer is None
 
 
-def test_spooled_questions_are_counted_in_the_list(settings, capsys, store):
-    store.spool.append({"platform": "slack", "question": "waiting"})
+def test_spooled_questions_are_counted_in_the_list(settings, capsys, queue):
+    queue.spool.append({"platform": "slack", "question": "waiting"})
     _, out, _ = cli(settings, capsys, "list")
     assert "1 question(s) wait in" in out and str(settings.queue_fallback_path) in out
     assert "waiting" not in out.split("wait in")[0]  # counted, not shown

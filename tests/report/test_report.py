@@ -13,9 +13,12 @@ import pytest
 from bot.answer import Citation, Origin, Question
 from bot.answering.lifecycle import add_months
 from bot.cli import main
+from bot.ingest.pipeline import ingest
 from bot.report.gather import build_report
 from bot.report.render import render_html, render_text
-from bot.storage.store import EscalationStore
+from bot.storage.database import Database
+from bot.storage.queue import Queue
+from bot.storage.records import Records
 from tests.conftest import make_settings, write_corpus
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -76,31 +79,30 @@ def cite(source: str, title: str) -> Citation:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, embeddings):
     """A real index of dated documents and a queue filled as a month of use would fill it."""
-    from bot.ingest.pipeline import ingest
-
     base = tmp_path_factory.mktemp("report")
     settings = make_settings(base, write_corpus(base / "knowledge", CORPUS))
     assert not ingest(settings, embeddings=embeddings).failed
-    store = EscalationStore.from_settings(settings)
+    database = Database.from_settings(settings)
+    queue, records = Queue(database), Records(database)
     hotels = cite("lines/hotels.md", "Lines to take: asylum hotels")
     words = cite("guidance/words.md", "Terminology guide")
     thread = Origin(platform="slack", channel="C1", thread="1.1", user="U1")
     for n in range(3):
-        store.record_answer(thread, "What are our lines on hotels?", [hotels], f"C1:{n}.0")
-    store.record_answer(thread, HOSTILE, [hotels, words], "C1:9.9")
+        records.record_answer(thread, "What are our lines on hotels?", [hotels], f"C1:{n}.0")
+    records.record_answer(thread, HOSTILE, [hotels, words], "C1:9.9")
     private = Origin(platform="discord", channel="901", user="700", reply_in="dm", private=True)
-    store.record_answer(private, "Which words do we avoid?", [words])
-    store.record_feedback(
+    records.record_answer(private, "Which words do we avoid?", [words])
+    records.record_feedback(
         platform="slack", user="U1", question=HOSTILE, answer_ref="C1:9.9", helpful=False
     )
-    store.record_feedback(
+    records.record_feedback(
         platform="discord",
         user="700",
         question="Which words do we avoid?",
         answer_ref="901:5",
         helpful=False,
     )
-    store.record_feedback(
+    records.record_feedback(
         platform="slack",
         user="U1",
         question="What are our lines on hotels?",
@@ -108,49 +110,49 @@ def world(tmp_path_factory, embeddings):
         helpful=True,
     )
     for question in GAPS:
-        store.open_item(
+        queue.open_item(
             question=Question(question, thread),
             kind="no_guidance",
             category=None,
             reason="No passage in the knowledge base was relevant enough to answer.",
             passages=(),
         )
-    store.open_item(
+    queue.open_item(
         question=Question("Any lines on hotels?", thread),
         kind="no_guidance",
         category=None,
         reason="The guidance could not be searched (ChromaUnavailable).",
         passages=(),
     )
-    answered = store.open_item(
+    answered = queue.open_item(
         question=Question("A volunteer is at risk tonight", thread),
         kind="sensitive",
         category="safeguarding",
         reason="risk",
         passages=(),
     )
-    store.answer(answered, "We're calling you now.", "sam")
-    store.mark_relayed(answered)
-    store.open_item(
+    queue.answer(answered, "We're calling you now.", "sam")
+    queue.mark_relayed(answered)
+    queue.open_item(
         question=Question("A <b>second</b> risk", thread),
         kind="sensitive",
         category="safeguarding",
         reason="risk",
         passages=(),
     )
-    store.open_item(
+    queue.open_item(
         question=Question("Can I talk to a person?", thread),
         kind="requested",
         category="human_requested",
         reason="asked",
         passages=(),
     )
-    return settings, store
+    return settings, database
 
 
 def test_the_report_shows_gaps_feedback_citations_stale_lines_and_escalations(world, embeddings):
-    settings, store = world
-    report = build_report(settings, 7, store=store, embeddings=embeddings)
+    settings, database = world
+    report = build_report(settings, 7, database=database, embeddings=embeddings)
     assert report.answered == 5 and report.gap_count == 4 and report.escalation_count == 3
     assert report.questions == 5 + 5 + 3  # answers, and every queue item (outage included)
     assert len(report.per_day) == 7 and report.per_day[-1] == (dt.datetime.now(dt.UTC).date(), 13)
@@ -223,9 +225,9 @@ def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_html_report_renders_in_headless_chromium(world, embeddings, tmp_path):
-    settings, store = world
+    settings, database = world
     page = tmp_path / "report.html"
-    html = render_html(build_report(settings, 7, store=store, embeddings=embeddings))
+    html = render_html(build_report(settings, 7, database=database, embeddings=embeddings))
     page.write_text(html, encoding="utf-8")
     # Self-contained: nothing to fetch, nothing to run.
     assert not re.search(r"\s(src|href)=|url\(|@import|<script|<link", html)
@@ -258,10 +260,10 @@ def test_the_html_report_renders_in_headless_chromium(world, embeddings, tmp_pat
 
 
 def test_the_page_is_laid_out_with_its_charts_visible(world, embeddings, tmp_path):
-    settings, store = world
+    settings, database = world
     page = tmp_path / "report.html"
     page.write_text(
-        render_html(build_report(settings, 7, store=store, embeddings=embeddings)),
+        render_html(build_report(settings, 7, database=database, embeddings=embeddings)),
         encoding="utf-8",
     )
     shot = tmp_path / "report.png"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 
 import pytest
 
@@ -22,8 +23,10 @@ from bot.staff.corrections import (
     recipient,
     thread_key,
 )
-from bot.staff.desk import DeliveryError
-from bot.storage.store import EscalationStore
+from bot.staff.desk import StaffDesk
+from bot.staff.ports import DeliveryError
+from bot.storage.database import Database
+from bot.storage.records import Records
 from tests.staff import corrections_corpus as corpus
 
 
@@ -52,27 +55,27 @@ PRIVATE = Origin(
 
 @pytest.fixture
 def world(tmp_path, embeddings):
-    """The corpus ingested, its queue, and an advisor with the queue (as a running bot has)."""
+    """The corpus ingested, its records, and an advisor with the queue (as a running bot has)."""
     settings = corpus.write(tmp_path)
     corpus.ingest(settings, embeddings)
     advisor = build_advisor(settings, embeddings=embeddings)
-    return settings, advisor.queue, advisor
+    return settings, Records(advisor.queue.database), advisor
 
 
-def answered(store: EscalationStore, advisor, question: str, origin: Origin) -> int:
+def answered(records: Records, advisor, question: str, origin: Origin) -> int:
     """Ask as a surface would and record the posted answer; returns the record's id."""
     answer = advisor.ask(Question(question, origin))
     assert answer.citations, answer.text
-    return store.record_answer(origin, question, answer.citations, posted=f"{origin.channel}:9")
+    return records.record_answer(origin, question, answer.citations, posted=f"{origin.channel}:9")
 
 
 def test_a_superseding_ingest_makes_one_note_per_thread_with_a_fresh_answer(world, embeddings):
-    settings, store, advisor = world
-    answered(store, advisor, corpus.HOTELS_QUESTION, THREAD)
-    answered(store, advisor, "Any lines on hotels for people seeking asylum?", THREAD)
-    answered(store, advisor, corpus.HOTELS_QUESTION, OTHER_THREAD)
-    answered(store, advisor, corpus.BARGE_QUESTION, dataclasses.replace(THREAD, thread="3.3"))
-    desk = CorrectionDesk(settings, store, advisor, "slack")
+    settings, records, advisor = world
+    answered(records, advisor, corpus.HOTELS_QUESTION, THREAD)
+    answered(records, advisor, "Any lines on hotels for people seeking asylum?", THREAD)
+    answered(records, advisor, corpus.HOTELS_QUESTION, OTHER_THREAD)
+    answered(records, advisor, corpus.BARGE_QUESTION, dataclasses.replace(THREAD, thread="3.3"))
+    desk = CorrectionDesk(settings, records, advisor, "slack")
     port = RecordingPort()
     retry = lambda attempts: dt.datetime.now(dt.UTC)  # noqa: E731
     assert desk.sweep(port, "desk-a", retry) == 0  # nothing changed yet
@@ -100,26 +103,26 @@ def test_a_superseding_ingest_makes_one_note_per_thread_with_a_fresh_answer(worl
     barge = port.notes[-1][1]
     assert barge.startswith(f"An earlier answer here cited “{corpus.BARGE}”, which is no longer")
     assert "Our guidance no longer answers" in barge  # the fresh answer found nothing
-    assert any(i.kind == "no_guidance" for i in store.list())  # and staff see the gap
+    assert any(i.kind == "no_guidance" for i in advisor.queue.list())  # and staff see the gap
 
 
 def test_the_fresh_answer_is_recorded_so_a_later_change_corrects_it_too(world, embeddings):
-    settings, store, advisor = world
-    answered(store, advisor, corpus.HOTELS_QUESTION, THREAD)
-    desk = CorrectionDesk(settings, store, advisor, "slack")
+    settings, records, advisor = world
+    answered(records, advisor, corpus.HOTELS_QUESTION, THREAD)
+    desk = CorrectionDesk(settings, records, advisor, "slack")
     port = RecordingPort()
     corpus.supersede(settings)
     corpus.ingest(settings, embeddings)
     desk.sweep(port, "desk-a", lambda n: dt.datetime.now(dt.UTC))
-    latest = store.answers_since(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))[-1]
+    latest = records.answers_since(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))[-1]
     assert latest.thread == "1.1"
     assert [c["source"] for c in latest.citations] == ["lines/2026-hotels.md"]
 
 
 def test_a_private_answer_is_corrected_by_direct_message_only(world, embeddings):
-    settings, store, advisor = world
-    answered(store, advisor, corpus.HOTELS_QUESTION, PRIVATE)
-    desk = CorrectionDesk(settings, store, advisor, "slack")
+    settings, records, advisor = world
+    answered(records, advisor, corpus.HOTELS_QUESTION, PRIVATE)
+    desk = CorrectionDesk(settings, records, advisor, "slack")
     port = RecordingPort()
     corpus.supersede(settings)
     corpus.ingest(settings, embeddings)
@@ -130,7 +133,7 @@ def test_a_private_answer_is_corrected_by_direct_message_only(world, embeddings)
 
 
 def test_a_line_that_expires_is_corrected_on_the_day_without_an_ingest(world, embeddings):
-    settings, store, advisor = world
+    settings, records, advisor = world
     knowledge = settings.knowledge_dirs[0]
     barge = knowledge / "lines/2025-barge.md"
     tomorrow = today() + dt.timedelta(days=1)
@@ -138,9 +141,9 @@ def test_a_line_that_expires_is_corrected_on_the_day_without_an_ingest(world, em
         barge.read_text().replace("review_by:", f"expires: {tomorrow.isoformat()}\nreview_by:")
     )
     corpus.ingest(settings, embeddings)
-    answered(store, advisor, corpus.BARGE_QUESTION, THREAD)
+    answered(records, advisor, corpus.BARGE_QUESTION, THREAD)
     clock = [today()]
-    desk = CorrectionDesk(settings, store, advisor, "slack", clock=lambda: clock[0])
+    desk = CorrectionDesk(settings, records, advisor, "slack", clock=lambda: clock[0])
     port = RecordingPort()
     assert desk.sweep(port, "desk-a", lambda n: dt.datetime.now(dt.UTC)) == 0
     clock[0] = tomorrow  # the day comes; nobody re-ingests
@@ -152,49 +155,49 @@ def test_a_line_that_expires_is_corrected_on_the_day_without_an_ingest(world, em
 
 
 def test_a_failed_note_is_retried_and_a_thread_that_stays_gone_is_given_up(world, embeddings):
-    settings, store, advisor = world
-    answered(store, advisor, corpus.HOTELS_QUESTION, THREAD)
-    desk = CorrectionDesk(settings, store, advisor, "slack")
+    settings, records, advisor = world
+    answered(records, advisor, corpus.HOTELS_QUESTION, THREAD)
+    desk = CorrectionDesk(settings, records, advisor, "slack")
     port = RecordingPort()
     port.failures = 1
     corpus.supersede(settings)
     corpus.ingest(settings, embeddings)
     now = lambda attempts: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)  # noqa: E731
     assert desk.sweep(port, "desk-a", now) == 0
-    (row,) = store.list_corrections()
+    (row,) = records.list_corrections()
     assert row.attempts == 1 and row.error == "channel_not_found" and row.posted_at is None
     assert desk.sweep(port, "desk-a", now) == 1
-    assert store.list_corrections()[0].posted_at is not None
+    assert records.list_corrections()[0].posted_at is not None
 
-    answered(store, advisor, corpus.BARGE_QUESTION, OTHER_THREAD)
+    answered(records, advisor, corpus.BARGE_QUESTION, OTHER_THREAD)
     port.failures = MAX_ATTEMPTS + 5
     corpus.withdraw(settings)
     corpus.ingest(settings, embeddings)
     for _ in range(MAX_ATTEMPTS + 2):
         desk.sweep(port, "desk-a", now)
-    gone = next(r for r in store.list_corrections() if r.thread_key.endswith("2.2"))
+    gone = next(r for r in records.list_corrections() if r.thread_key.endswith("2.2"))
     assert gone.attempts == MAX_ATTEMPTS and gone.posted_at is None
     assert port.failures == 5  # no attempt after the last one
 
 
 def test_two_desks_write_and_post_each_correction_once(world, embeddings):
-    settings, store, advisor = world
-    answered(store, advisor, corpus.HOTELS_QUESTION, THREAD)
-    other_store = EscalationStore.from_settings(settings)
+    settings, records, advisor = world
+    answered(records, advisor, corpus.HOTELS_QUESTION, THREAD)
+    other_records = Records(Database.from_settings(settings))  # another bot process
     desks = [
-        CorrectionDesk(settings, store, advisor, "slack"),
-        CorrectionDesk(settings, other_store, advisor, "slack"),
+        CorrectionDesk(settings, records, advisor, "slack"),
+        CorrectionDesk(settings, other_records, advisor, "slack"),
     ]
     port = RecordingPort()
     corpus.supersede(settings)
     corpus.ingest(settings, embeddings)
     for desk in desks:
         desk.plan()
-    assert len(store.list_corrections()) == 1
-    rows = store.due_corrections("slack", MAX_ATTEMPTS)
-    assert store.take_correction_lease([r.id for r in rows], "desk-b", 60)
+    assert len(records.list_corrections()) == 1
+    rows = records.due_corrections("slack", MAX_ATTEMPTS)
+    assert records.take_correction_lease([r.id for r in rows], "desk-b", 60)
     assert desks[0].sweep(port, "desk-a", lambda n: dt.datetime.now(dt.UTC)) == 0  # b holds it
-    store.release_corrections([r.id for r in rows], "desk-b")
+    records.release_corrections([r.id for r in rows], "desk-b")
     posted = [
         d.sweep(port, owner, lambda n: dt.datetime.now(dt.UTC))
         for d, owner in zip(desks, ("desk-a", "desk-b"), strict=True)
@@ -203,9 +206,9 @@ def test_two_desks_write_and_post_each_correction_once(world, embeddings):
 
 
 def test_nothing_is_due_while_the_index_is_empty_or_missing(world, embeddings):
-    settings, store, advisor = world
-    answered(store, advisor, corpus.HOTELS_QUESTION, THREAD)
-    records = store.answers_since(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+    settings, records, advisor = world
+    answered(records, advisor, corpus.HOTELS_QUESTION, THREAD)
+    records = records.answers_since(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
     state = document_states(settings)
     assert find_due(records, state, today()) == []
     assert find_due(records, dataclasses.replace(state, documents=()), today()) == []
@@ -215,33 +218,29 @@ def test_nothing_is_due_while_the_index_is_empty_or_missing(world, embeddings):
 
 
 def test_thread_keys_and_recipients_keep_private_answers_private(world):
-    _, store, advisor = world
-    public = store.get_answer(answered(store, advisor, corpus.HOTELS_QUESTION, THREAD))
-    private = store.get_answer(answered(store, advisor, corpus.HOTELS_QUESTION, PRIVATE))
+    _, records, advisor = world
+    public = records.get_answer(answered(records, advisor, corpus.HOTELS_QUESTION, THREAD))
+    private = records.get_answer(answered(records, advisor, corpus.HOTELS_QUESTION, PRIVATE))
     assert thread_key(public) == "slack:CPUBLIC:1.1"
     assert thread_key(private) == "slack:dm:U2"
     assert recipient(private).reply_in == "dm" and recipient(private).channel is None
 
 
 def test_answer_records_are_capped_and_purged_with_feedback(world):
-    _, store, _ = world
+    _, records, _ = world
     long_question = "How do we talk about hotels? " * 300
-    record_id = store.record_answer(THREAD, long_question, [])
-    record = store.get_answer(record_id)
+    record_id = records.record_answer(THREAD, long_question, [])
+    record = records.get_answer(record_id)
     assert len(record.question) == 4000 and record.question_chars == len(long_question)
-    assert store.purge(dt.timedelta(seconds=-1), dry_run=True).answers == 1
-    assert store.get_answer(record_id) is not None
-    assert store.purge(dt.timedelta(seconds=-1)).answers == 1
-    assert store.get_answer(record_id) is None
+    assert records.purge(dt.timedelta(seconds=-1), dry_run=True).answers == 1
+    assert records.get_answer(record_id) is not None
+    assert records.purge(dt.timedelta(seconds=-1)).answers == 1
+    assert records.get_answer(record_id) is None
 
 
 def test_an_unreadable_index_is_logged_once_and_never_stops_the_desk(world, embeddings, caplog):
-    import logging
-
-    from bot.staff.desk import StaffDesk
-
-    settings, store, advisor = world
-    answered(store, advisor, corpus.HOTELS_QUESTION, THREAD)
+    settings, records, advisor = world
+    answered(records, advisor, corpus.HOTELS_QUESTION, THREAD)
     broken = [True]
 
     def states(s):
@@ -249,9 +248,9 @@ def test_an_unreadable_index_is_logged_once_and_never_stops_the_desk(world, embe
             raise ConnectionError("Chroma server unreachable")
         return document_states(s)
 
-    corrections = CorrectionDesk(settings, store, advisor, "slack", states=states)
+    corrections = CorrectionDesk(settings, records, advisor, "slack", states=states)
     port = RecordingPort()
-    desk = StaffDesk(store, port, corrections=corrections)
+    desk = StaffDesk(advisor.queue, records, port, corrections=corrections)
     corpus.supersede(settings)
     corpus.ingest(settings, embeddings)
     with caplog.at_level(logging.INFO, logger="bot.staff.desk"):

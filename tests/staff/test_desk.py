@@ -8,23 +8,30 @@ drive the same desk through the real clients and loopback platforms.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 import time
 
 import pytest
 
 from bot.answer import Answer, Escalation, Origin, Question
+from bot.escalation.policy import PolicyError, fill_where, load_policy
+from bot.settings import PROJECT_ROOT
 from bot.staff.desk import (
     NOT_STAFF,
-    DeliveryError,
     Refused,
     StaffDesk,
     holding_text,
     pending_reason,
 )
+from bot.staff.ports import DeliveryError
+from bot.storage.database import Database, sqlite_url
 from bot.storage.fallback import SpoolFile
+from bot.storage.queue import Queue
+from bot.storage.records import Records
+from bot.storage.schema import escalations
 from bot.storage.states import ALLOWED
-from bot.storage.store import EscalationStore
+from tests.conftest import open_database
 
 
 class RecordingPort:
@@ -69,12 +76,18 @@ class RecordingPort:
 
 
 @pytest.fixture
-def store(tmp_path):
-    return EscalationStore(
-        f"sqlite:///{tmp_path / 'queue.db'}",
-        spool=SpoolFile(tmp_path / "spool.jsonl"),
-        busy_timeout=0.2,
-    )
+def database(tmp_path) -> Database:
+    return open_database(sqlite_url(tmp_path / "queue.db"), busy_timeout=0.2)
+
+
+@pytest.fixture
+def queue(database, tmp_path) -> Queue:
+    return Queue(database, spool=SpoolFile(tmp_path / "spool.jsonl"))
+
+
+def desk_over(queue: Queue, port, **options) -> StaffDesk:
+    """A desk over ``queue``'s database, as ``StaffDesk.from_settings`` makes one."""
+    return StaffDesk(queue, Records(queue.database), port, **options)
 
 
 @pytest.fixture
@@ -83,13 +96,13 @@ def port():
 
 
 @pytest.fixture
-def desk(store, port):
-    desk = StaffDesk(store, port, poll_seconds=0.05, backoff_base=0.2, owner="desk-a")
+def desk(queue, port):
+    desk = desk_over(queue, port, poll_seconds=0.05, backoff_base=0.2, owner="desk-a")
     yield desk
     desk.stop()
 
 
-def open_item(store, kind="sensitive", *, reply_in="thread", private=False, event="Ev1"):
+def open_item(queue, kind="sensitive", *, reply_in="thread", private=False, event="Ev1"):
     origin = Origin(
         platform="slack",
         channel="C1",
@@ -99,7 +112,7 @@ def open_item(store, kind="sensitive", *, reply_in="thread", private=False, even
         reply_in=reply_in,
         private=private,
     )
-    item_id = store.open_item(
+    item_id = queue.open_item(
         question=Question("A journalist is on the phone now", origin),
         kind=kind,
         category=None if kind == "no_guidance" else "live_crisis",
@@ -114,73 +127,73 @@ def open_item(store, kind="sensitive", *, reply_in="thread", private=False, even
     return item_id, answer
 
 
-def test_an_escalation_is_posted_with_the_buttons_its_state_allows(desk, store, port):
-    item_id, answer = open_item(store)
+def test_an_escalation_is_posted_with_the_buttons_its_state_allows(desk, queue, port):
+    item_id, answer = open_item(queue)
     desk.escalated(answer)
     [card] = port.posts
     assert card.item.id == item_id and card.actions == ALLOWED["open"] and not card.low_priority
     assert card.pointer == f"python -m bot escalations show {item_id}"
-    item = store.get(item_id)
+    item = queue.get(item_id)
     assert item.staff_ref == "STAFF:1" and item.lease_owner is None and not item.staff_post_stale
 
 
-def test_a_no_guidance_gap_reaches_staff_as_a_low_priority_post(desk, store, port):
-    _, answer = open_item(store, kind="no_guidance")
+def test_a_no_guidance_gap_reaches_staff_as_a_low_priority_post(desk, queue, port):
+    _, answer = open_item(queue, kind="no_guidance")
     desk.escalated(answer)
     assert port.posts[0].low_priority
 
 
-def test_a_failed_post_is_recorded_and_retried_with_growing_waits(store, port):
-    desk = StaffDesk(store, port, backoff_base=10.0, owner="desk-b")
+def test_a_failed_post_is_recorded_and_retried_with_growing_waits(queue, port):
+    desk = desk_over(queue, port, backoff_base=10.0, owner="desk-b")
     port.failing["post"] = "channel_not_found"
-    item_id, answer = open_item(store)
+    item_id, answer = open_item(queue)
     before = dt.datetime.now(dt.UTC)
     desk.escalated(answer)
-    first = store.get(item_id)
+    first = queue.get(item_id)
     assert (first.notify_attempts, first.notify_error) == (1, "channel_not_found")
     assert first.retry_at >= before + dt.timedelta(seconds=10)
     assert desk.sweep() == 0 and port.posts == []  # its retry time has not come
-    store.retry_later(item_id, None)  # as if the ten seconds had passed
+    queue.retry_later(item_id, None)  # as if the ten seconds had passed
     before = dt.datetime.now(dt.UTC)
     desk.sweep()
-    second = store.get(item_id)
+    second = queue.get(item_id)
     assert second.notify_attempts == 2
     assert second.retry_at >= before + dt.timedelta(seconds=20)  # the wait doubled
     assert "staff post failed: channel_not_found (2x)" in pending_reason(
         second, {"slack": dt.datetime.now(dt.UTC)}, dt.datetime.now(dt.UTC)
     )
     del port.failing["post"]
-    store.retry_later(item_id, None)
+    queue.retry_later(item_id, None)
     desk.sweep()
-    assert store.get(item_id).staff_ref == "STAFF:1" and store.get(item_id).retry_at is None
+    assert queue.get(item_id).staff_ref == "STAFF:1" and queue.get(item_id).retry_at is None
 
 
-def test_an_answer_given_anywhere_is_delivered_by_the_running_loop(desk, store, port):
-    item_id, answer = open_item(store, reply_in="dm", private=True)
+def test_an_answer_given_anywhere_is_delivered_by_the_running_loop(desk, queue, port):
+    item_id, answer = open_item(queue, reply_in="dm", private=True)
     desk.escalated(answer)
     desk.start()
-    store.answer(item_id, "We'll call you within the hour.", "sam")  # as the CLI does
+    queue.answer(item_id, "We'll call you within the hour.", "sam")  # as the CLI does
     [(recipient, text, delivered_id)] = port.wait("relays")
     assert text == "We'll call you within the hour." and delivered_id == item_id
     assert (recipient.reply_in, recipient.user, recipient.private) == ("dm", "U1", True)
     port.wait("updates")  # the staff post now shows the answer and its delivery
     deadline = time.monotonic() + 5
-    while store.get(item_id).staff_post_stale and time.monotonic() < deadline:
+    while queue.get(item_id).staff_post_stale and time.monotonic() < deadline:
         time.sleep(0.02)
-    item = store.get(item_id)
+    item = queue.get(item_id)
     assert item.relayed_at is not None and not item.staff_post_stale
     assert "delivered" in port.updates[-1][1].delivery
     assert port.updates[-1][1].actions == ALLOWED["answered"]
 
 
-def test_a_failed_delivery_is_kept_visible_and_retried(desk, store, port):
-    item_id, answer = open_item(store)
+def test_a_failed_delivery_is_kept_visible_and_retried(desk, queue, port):
+    item_id, answer = open_item(queue)
     desk.escalated(answer)
     port.failing["relay"] = "not_in_channel"
     desk.answer(item_id, "Here is what to do.", "sam", is_staff=True)
-    item = store.get(item_id)
+    item = queue.get(item_id)
     assert item.state == "answered" and item.relay_error == "not_in_channel"
-    assert item.needs_relay and item in store.list(undelivered=True)
+    assert item.needs_relay and item in queue.list(undelivered=True)
     assert "answer not delivered: not_in_channel (1x)" in pending_reason(
         item, {"slack": dt.datetime.now(dt.UTC)}, dt.datetime.now(dt.UTC)
     )
@@ -189,21 +202,22 @@ def test_a_failed_delivery_is_kept_visible_and_retried(desk, store, port):
     port.wait("relays")
 
 
-def test_two_desks_on_one_queue_post_and_deliver_once(store, tmp_path):
+def test_two_desks_on_one_queue_post_and_deliver_once(queue, tmp_path):
     ports = [RecordingPort(), RecordingPort()]
+    url = str(queue.database.engine.url)
     desks = [
-        StaffDesk(EscalationStore(str(store.engine.url)), p, poll_seconds=0.01, owner=f"d{n}")
+        desk_over(Queue(open_database(url)), p, poll_seconds=0.01, owner=f"d{n}")
         for n, p in enumerate(ports)
     ]
-    ids = [open_item(store, event=f"Ev{n}")[0] for n in range(6)]
+    ids = [open_item(queue, event=f"Ev{n}")[0] for n in range(6)]
     for item_id in ids[:3]:
-        store.answer(item_id, "Answer", "sam")
+        queue.answer(item_id, "Answer", "sam")
     for desk in desks:
         desk.start()
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and (
-            store.list(undelivered=True) or any(i.staff_post_stale for i in store.list())
+            queue.list(undelivered=True) or any(i.staff_post_stale for i in queue.list())
         ):
             time.sleep(0.05)
     finally:
@@ -215,8 +229,8 @@ def test_two_desks_on_one_queue_post_and_deliver_once(store, tmp_path):
     assert sorted(delivered) == ids[:3]
 
 
-def test_only_staff_may_act_and_only_as_the_state_allows(desk, store, port):
-    item_id, answer = open_item(store)
+def test_only_staff_may_act_and_only_as_the_state_allows(desk, queue, port):
+    item_id, answer = open_item(queue)
     desk.escalated(answer)
     for call in (
         lambda: desk.act("claim", item_id, "mallory", is_staff=False),
@@ -225,35 +239,31 @@ def test_only_staff_may_act_and_only_as_the_state_allows(desk, store, port):
     ):
         with pytest.raises(Refused, match=NOT_STAFF):
             call()
-    assert store.get(item_id).state == "open"
+    assert queue.get(item_id).state == "open"
     desk.act("resolve", item_id, "sam", is_staff=True)
     with pytest.raises(Refused, match="is resolved; it can no longer be answered"):
         desk.check("answer", item_id, is_staff=True)
     assert port.updates[-1][1].actions == ()  # the post lost its buttons
 
 
-def test_a_spooled_question_reaches_staff_once_the_queue_is_writable(desk, store, port):
-    import sqlite3
-
-    path = str(store.engine.url.database)
+def test_a_spooled_question_reaches_staff_once_the_queue_is_writable(desk, queue, port):
+    path = str(queue.database.sqlite_path)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
-        item_id, answer = open_item(store)
-        assert item_id is None and store.spooled() == 1
+        item_id, answer = open_item(queue)
+        assert item_id is None and queue.spooled() == 1
         desk.escalated(answer)  # no id yet: the loop will replay it
     finally:
         other.execute("ROLLBACK")
         other.close()
     desk.start()
     [card] = port.wait("posts")
-    assert card.item.question == "A journalist is on the phone now" and store.spooled() == 0
+    assert card.item.question == "A journalist is on the phone now" and queue.spooled() == 0
 
 
-def test_handled_events_fall_back_to_memory_when_the_queue_is_locked(desk, store):
-    import sqlite3
-
-    other = sqlite3.connect(str(store.engine.url.database), isolation_level=None)
+def test_handled_events_fall_back_to_memory_when_the_queue_is_locked(desk, queue):
+    other = sqlite3.connect(str(queue.database.sqlite_path), isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
         assert desk.first_time("EvX", "message:C1:1")
@@ -264,17 +274,15 @@ def test_handled_events_fall_back_to_memory_when_the_queue_is_locked(desk, store
     assert desk.first_time("EvZ")
 
 
-def test_retention_purges_old_resolved_items_from_the_loop(store, port):
-    item_id, _ = open_item(store)
-    store.resolve(item_id, "sam")
-    with store.engine.begin() as connection:
-        from bot.storage.store import escalations
-
+def test_retention_purges_old_resolved_items_from_the_loop(queue, port):
+    item_id, _ = open_item(queue)
+    queue.resolve(item_id, "sam")
+    with queue.database.engine.begin() as connection:
         connection.execute(
             escalations.update().values(resolved_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=40))
         )
-    StaffDesk(store, port, retention_days=30).sweep()
-    assert store.list() == []
+    desk_over(queue, port, retention_days=30).sweep()
+    assert queue.list() == []
 
 
 @pytest.mark.parametrize(
@@ -298,18 +306,7 @@ def test_holding_replies_say_where_the_staff_reply_will_come(origin, where):
     assert holding_text(older, origin) == f"They will reply {where}."
 
 
-def test_a_note_goes_where_the_member_hears_back(desk, port):
-    recipient = Origin(platform="slack", channel="C1", thread="1.1", user="U1")
-    desk.send_note(recipient, "A correction to the answer above: see the March line.")
-    assert port.notes == [(recipient, "A correction to the answer above: see the March line.")]
-    port.failing["note"] = "channel_not_found"
-    with pytest.raises(DeliveryError, match="channel_not_found"):
-        desk.send_note(recipient, "again")
-
-
 def test_a_holding_reply_may_use_only_the_where_placeholder(tmp_path):
-    from bot.escalation.policy import PolicyError, load_policy
-
     template = """categories:
   human_requested:
     kind: requested
@@ -329,9 +326,6 @@ def test_a_holding_reply_may_use_only_the_where_placeholder(tmp_path):
 
 
 def test_every_shipped_holding_reply_says_where_the_reply_comes():
-    from bot.escalation.policy import fill_where, load_policy
-    from bot.settings import PROJECT_ROOT
-
     policy = load_policy(PROJECT_ROOT / "knowledge" / "policy" / "escalation.yaml")
     for category in policy.categories:
         assert "{where}" in category.holding_template
@@ -342,7 +336,7 @@ def test_every_shipped_holding_reply_says_where_the_reply_comes():
                 assert "this thread" not in filled
 
 
-def test_two_threads_of_one_desk_post_an_item_once(store):
+def test_two_threads_of_one_desk_post_an_item_once(queue):
     """A handler hands an item to the desk while the desk's own loop finds it due: both run
     in one process under one lease owner, so the lease alone cannot keep them apart."""
 
@@ -358,12 +352,12 @@ def test_two_threads_of_one_desk_post_an_item_once(store):
             return super().post_staff(card)
 
     port = SlowPort()
-    desk = StaffDesk(store, port, owner="desk-a")
-    item_id, answer = open_item(store)
+    desk = desk_over(queue, port, owner="desk-a")
+    item_id, answer = open_item(queue)
     first = threading.Thread(target=desk.escalated, args=(answer,))
     first.start()
     assert port.inside.wait(10)  # the handler's thread is posting...
     assert desk.tend(item_id) is None  # ...so the loop's thread leaves the item alone
     port.go.set()
     first.join(10)
-    assert len(port.posts) == 1 and store.get(item_id).notified_at is not None
+    assert len(port.posts) == 1 and queue.get(item_id).notified_at is not None

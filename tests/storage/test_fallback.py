@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import sqlite3
 import stat
+import time
 
 import pytest
 import sqlalchemy as sa
 
 from bot.answer import Origin, Question
+from bot.storage.database import QueueUnavailable, sqlite_url
 from bot.storage.fallback import SpoolFile
-from bot.storage.store import EscalationStore, QueueUnavailable, escalations
+from bot.storage.queue import Queue
+from bot.storage.schema import escalations
+from tests.conftest import open_database
+from tests.storage.spool_writer import append_rows
 
 PRIVATE = (
     "My client Amina Yusuf (amina.yusuf@example.org, 07700 900123, Home Office ref "
@@ -22,8 +28,8 @@ PRIVATE = (
 SECRETS = ("Amina", "amina.yusuf@example.org", "07700 900123", "Y1234567", "asylum claim")
 
 
-def ask(store: EscalationStore, event_id: str | None = "Ev-private") -> int | None:
-    return store.open_item(
+def ask(queue: Queue, event_id: str | None = "Ev-private") -> int | None:
+    return queue.open_item(
         question=Question(
             PRIVATE, Origin(platform="slack", channel="C1", user="U1", event_id=event_id)
         ),
@@ -58,39 +64,40 @@ def test_a_locked_queue_spools_the_question_privately_then_replays_it(tmp_path, 
     caplog.set_level(logging.DEBUG)
     db = tmp_path / "lines.db"
     spool = SpoolFile(tmp_path / "lines-fallback.jsonl")
-    store = EscalationStore(f"sqlite:///{db}", spool=spool, busy_timeout=0.1)
+    queue = Queue(open_database(sqlite_url(db), busy_timeout=0.1), spool=spool)
     with locked(db):
-        assert ask(store) is None  # not lost: spooled
+        assert ask(queue) is None  # not lost: spooled
         with pytest.raises(QueueUnavailable) as refused:
-            store.replay_spool()  # still locked: it stays in the spool
-        assert store.spooled() == 1
+            queue.replay_spool()  # still locked: it stays in the spool
+        assert queue.spooled() == 1
     assert stat.S_IMODE(os.stat(spool.path).st_mode) == 0o600
     assert "Amina" in spool.path.read_text(encoding="utf-8")  # kept whole, on this machine only
     assert any("fallback" in r.getMessage() and r.levelno >= logging.ERROR for r in caplog.records)
     assert_nothing_leaked(caplog, refused.value)
 
-    assert store.replay_spool() == 1
-    assert not spool.path.exists() and store.spooled() == 0
-    [item] = store.list()
+    assert queue.replay_spool() == 1
+    assert not spool.path.exists() and queue.spooled() == 0
+    [item] = queue.list()
     assert item.question == PRIVATE and item.event_id == "Ev-private" and item.state == "open"
-    assert store.replay_spool() == 0
-    assert ask(store) == item.id  # the same event later maps to the replayed item
+    assert queue.replay_spool() == 0
+    assert ask(queue) == item.id  # the same event later maps to the replayed item
 
 
 def test_a_read_only_queue_spools_and_a_writable_process_replays(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     db = tmp_path / "lines.db"
-    EscalationStore(f"sqlite:///{db}")  # created and migrated, then mounted read-only
+    open_database(sqlite_url(db))  # created and migrated, then mounted read-only
     spool_path = tmp_path / "lines-fallback.jsonl"
-    read_only = EscalationStore(
-        f"sqlite:///file:{db}?mode=ro&uri=true", spool=SpoolFile(spool_path), busy_timeout=0.1
+    read_only = Queue(
+        open_database(f"sqlite:///file:{db}?mode=ro&uri=true", busy_timeout=0.1),
+        spool=SpoolFile(spool_path),
     )
     assert ask(read_only, event_id=None) is None
     assert ask(read_only, event_id=None) is None  # two questions, no event ids
     assert read_only.list() == []
     assert_nothing_leaked(caplog)
 
-    writable = EscalationStore(f"sqlite:///{db}", spool=SpoolFile(spool_path))
+    writable = Queue(open_database(sqlite_url(db)), spool=SpoolFile(spool_path))
     assert writable.replay_spool() == 2
     items = writable.list()
     assert len(items) == 2 and all(i.question == PRIVATE for i in items)
@@ -125,20 +132,40 @@ def test_a_replay_interrupted_part_way_keeps_the_rest(tmp_path):
 def test_staff_actions_on_a_locked_queue_are_refused_without_question_text(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     db = tmp_path / "lines.db"
-    store = EscalationStore(f"sqlite:///{db}", busy_timeout=0.1)
-    item_id = ask(store)
+    queue = Queue(open_database(sqlite_url(db), busy_timeout=0.1))
+    item_id = ask(queue)
     with locked(db), pytest.raises(QueueUnavailable, match="database is locked") as refused:
-        store.answer(item_id, f"Tell {PRIVATE}", "sam")
+        queue.answer(item_id, f"Tell {PRIVATE}", "sam")
     assert "nothing changed" in str(refused.value)
     assert_nothing_leaked(caplog, refused.value)
 
 
 def test_driver_errors_never_carry_bound_parameters(tmp_path):
-    store = EscalationStore(f"sqlite:///{tmp_path / 'lines.db'}")
-    with pytest.raises(sa.exc.IntegrityError) as failed, store.engine.begin() as connection:
+    database = open_database(sqlite_url(tmp_path / "lines.db"))
+    with pytest.raises(sa.exc.IntegrityError) as failed, database.engine.begin() as connection:
         connection.execute(
             escalations.insert().values(platform="slack", question=PRIVATE, kind=None)
         )
     assert "parameters hidden" in str(failed.value)
     for secret in SECRETS:
         assert secret not in str(failed.value)
+
+
+def test_processes_appending_while_another_replays_lose_and_repeat_nothing(tmp_path):
+    path = tmp_path / "lines-fallback.jsonl"
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(4)
+    writers = [context.Process(target=append_rows, args=(path, w, barrier)) for w in range(3)]
+    for writer in writers:
+        writer.start()
+    spool, replayed = SpoolFile(path), []
+    barrier.wait()
+    while any(w.is_alive() for w in writers):
+        spool.replay(lambda row: replayed.append((row["writer"], row["n"])))
+        time.sleep(0.005)
+    for writer in writers:
+        writer.join(timeout=30)
+    assert [w.exitcode for w in writers] == [0, 0, 0]
+    spool.replay(lambda row: replayed.append((row["writer"], row["n"])))
+    assert sorted(replayed) == [(w, n) for w in range(3) for n in range(60)]
+    assert spool.waiting() == 0

@@ -29,8 +29,9 @@ from bot.answer import Answer, Origin, Question, Turn
 from bot.check.checker import build_checker
 from bot.formatting import trim
 from bot.settings import Settings
-from bot.staff.desk import DeliveryError, StaffCard, StaffDesk, holding_text
-from bot.storage.store import EscalationError
+from bot.staff.desk import StaffDesk, holding_text
+from bot.staff.ports import DeliveryError, StaffCard
+from bot.storage.database import EscalationError
 from bot.surfaces.discord import check as draft_commands
 from bot.surfaces.discord import embeds
 from bot.surfaces.discord.views import AnswerModal, AnswerView, StaffButton, staff_view
@@ -192,7 +193,7 @@ class LinesBot(discord.Client):
         self.advisor = advisor
         self.port = DiscordPort(self)
         self.desk = StaffDesk.from_settings(settings, advisor.queue, self.port, advisor)
-        self.store = self.desk.store
+        self.records = self.desk.records
         self.tree = app_commands.CommandTree(self)
 
         @self.tree.command(
@@ -366,7 +367,7 @@ class LinesBot(discord.Client):
         reply = "Thanks for the feedback: it helps us improve our guidance."
         try:
             await asyncio.to_thread(
-                self.store.record_feedback,
+                self.records.record_feedback,
                 platform="discord",
                 user=str(interaction.user.id),
                 question=embeds.question_of(interaction.message),

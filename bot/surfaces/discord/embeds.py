@@ -23,7 +23,7 @@ from bot.answer import Answer, Citation
 from bot.check.findings import DraftCheck
 from bot.check.render import NOTHING_FOUND, finding_lines, marked_parts, note_line, segments
 from bot.formatting import fit_marked, measure, split_to_fit, trim
-from bot.staff.desk import StaffCard
+from bot.staff.ports import StaffCard
 
 CONTENT_LIMIT = 2000
 EMBEDS_PER_MESSAGE = 10

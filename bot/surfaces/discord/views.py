@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.staff.desk import StaffCard
+from bot.staff.ports import StaffCard
 from bot.storage.states import LABELS
 
 if TYPE_CHECKING:

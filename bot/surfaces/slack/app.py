@@ -28,12 +28,8 @@ from slack_sdk.webhook import WebhookClient
 from bot.advisor import SORRY_TEXT, Advisor
 from bot.answer import Answer, Origin, Question, Turn
 from bot.settings import Settings
-from bot.staff.desk import (
-    DeliveryError,
-    StaffCard,
-    StaffDesk,
-    holding_text,
-)
+from bot.staff.desk import StaffDesk, holding_text
+from bot.staff.ports import DeliveryError, StaffCard
 from bot.surfaces.slack import blocks
 
 log = logging.getLogger(__name__)
@@ -172,7 +168,7 @@ class SlackSurface:
         self.client = client
         self.port = SlackPort(client, settings)
         self.desk = StaffDesk.from_settings(settings, advisor.queue, self.port, advisor)
-        self.store = self.desk.store
+        self.records = self.desk.records
         self.bot_user_id: str | None = None
         self.team_id: str | None = None
 

@@ -123,9 +123,9 @@ def test_a_sensitive_draft_is_held_privately_and_staff_get_it(discord_settings, 
             staff = (await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages"))[0].body
             staff_text = json.dumps(staff["embeds"])
             assert "tell his story" in staff_text and "Asked privately" in staff_text
-            store = bot.store
-            await until(lambda: store.list() and store.list()[0].lease_owner is None, what="post")
-            item = store.list()[0]
+            queue = bot.desk.queue
+            await until(lambda: queue.list() and queue.list()[0].lease_owner is None, what="post")
+            item = queue.list()[0]
             assert item.kind == "sensitive" and item.private and item.reply_in == "dm"
             assert item.asker == MEMBER["id"] and item.question == SENSITIVE
             # The staff answer reaches the member by direct message, as for /ask.

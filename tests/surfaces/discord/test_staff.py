@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.fakes.discord_api import MEMBER, STAFF_CHANNEL, STAFF_ROLE, STAFFER
+from tests.conftest import helpful_clicks
+from tests.fakes.discord_api import MEMBER, STAFF_CHANNEL, STAFF_ROLE, STAFFER, FakeDiscord
 from tests.surfaces.discord.conftest import run, running, until
 
 SENSITIVE = "A young man we support said he doesn't want to go on after his asylum refusal"
@@ -21,7 +22,7 @@ def button_ids(message):
 def test_escalation_claim_answer_relay_resolve(discord_settings, lines_advisor):
     async def scenario():
         async with running(discord_settings, lines_advisor) as (bot, fake):
-            store = bot.store
+            queue = bot.desk.queue
             message = await fake.member_says(SENSITIVE, mention_bot=True)
             thread = message["id"]
             holding = (await fake.wait_for("POST", rf"/channels/{thread}/messages"))[0].body
@@ -38,12 +39,12 @@ def test_escalation_claim_answer_relay_resolve(discord_settings, lines_advisor):
             assert any(f"/channels/900/901/{message['id']}" in f["value"] for f in embed["fields"])
             await until(
                 lambda: (
-                    store.list()
-                    and store.list()[0].notified_at is not None
-                    and store.list()[0].lease_owner is None
+                    queue.list()
+                    and queue.list()[0].notified_at is not None
+                    and queue.list()[0].lease_owner is None
                 )
             )
-            item = store.list()[0]
+            item = queue.list()[0]
             assert button_ids(staff_message(fake)) == [
                 f"lines:staff:{a}:{item.id}" for a in ("claim", "answer", "resolve")
             ]
@@ -59,7 +60,7 @@ def test_escalation_claim_answer_relay_resolve(discord_settings, lines_advisor):
             )
             update = (await fake.wait_for("POST", rf"/interactions/{click}/[^/]+/callback"))[0].body
             assert update["type"] == 7 and "claimed" in update["data"]["embeds"][0]["title"]
-            assert store.get(item.id).state == "claimed"
+            assert queue.get(item.id).state == "claimed"
 
             click = await fake.interact(
                 3, {"custom_id": f"lines:staff:answer:{item.id}", "component_type": 2}, **staff
@@ -93,14 +94,14 @@ def test_escalation_claim_answer_relay_resolve(discord_settings, lines_advisor):
             ].body
             assert relayed["embeds"][0]["author"]["name"] == "Reply from the staff team"
             assert relayed["embeds"][0]["description"] == "We're calling you now."
-            await until(lambda: store.get(item.id).relayed_at is not None)
-            assert store.get(item.id).state == "answered"
+            await until(lambda: queue.get(item.id).relayed_at is not None)
+            assert queue.get(item.id).state == "answered"
 
             click = await fake.interact(
                 3, {"custom_id": f"lines:staff:resolve:{item.id}", "component_type": 2}, **staff
             )
             await fake.wait_for("POST", rf"/interactions/{click}/[^/]+/callback")
-            await until(lambda: store.get(item.id).state == "resolved")
+            await until(lambda: queue.get(item.id).state == "resolved")
 
     run(scenario())
 
@@ -112,12 +113,12 @@ def test_non_staff_are_refused_and_nothing_changes(discord_settings, lines_advis
             await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages")
             await until(
                 lambda: (
-                    bot.store.list()
-                    and bot.store.list()[0].notified_at is not None
-                    and bot.store.list()[0].lease_owner is None
+                    bot.desk.queue.list()
+                    and bot.desk.queue.list()[0].notified_at is not None
+                    and bot.desk.queue.list()[0].lease_owner is None
                 )
             )
-            item = bot.store.list()[0]
+            item = bot.desk.queue.list()[0]
             for action in ("claim", "answer", "resolve"):
                 click = await fake.interact(
                     3,
@@ -132,7 +133,7 @@ def test_non_staff_are_refused_and_nothing_changes(discord_settings, lines_advis
                 ].body
                 assert refusal["type"] == 4 and refusal["data"]["flags"] == 64
                 assert "Only the staff team" in refusal["data"]["content"]
-            assert await asyncio.to_thread(bot.store.get, item.id) == item
+            assert await asyncio.to_thread(bot.desk.queue.get, item.id) == item
 
     run(scenario())
 
@@ -142,20 +143,20 @@ def test_a_failed_staff_post_is_recorded_then_retried(discord_settings, lines_ad
         async with running(discord_settings, lines_advisor) as (bot, fake):
             fake.fail_channels.add(STAFF_CHANNEL)
             await fake.member_says("Can I talk to a real person please?", mention_bot=True)
-            await until(lambda: bot.store.list() and bot.store.list()[0].notify_attempts > 1)
-            item = bot.store.list()[0]
+            await until(
+                lambda: bot.desk.queue.list() and bot.desk.queue.list()[0].notify_attempts > 1
+            )
+            item = bot.desk.queue.list()[0]
             assert "Missing Access" in item.notify_error and item.notified_at is None
             assert item.retry_at is not None  # backing off
             fake.fail_channels.clear()
             await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages", count=3)
-            await until(lambda: bot.store.get(item.id).notified_at is not None)
+            await until(lambda: bot.desk.queue.get(item.id).notified_at is not None)
 
     run(scenario())
 
 
 def test_answer_buttons_keep_working_after_a_restart(discord_settings, lines_advisor):
-    from tests.fakes.discord_api import FakeDiscord
-
     async def scenario():
         fake = await FakeDiscord().start()
         try:
@@ -179,7 +180,7 @@ def test_answer_buttons_keep_working_after_a_restart(discord_settings, lines_adv
                     0
                 ].body
                 assert thanks["data"]["flags"] == 64
-                await until(lambda: bot.store.feedback_counts() == {True: 1})
+                await until(lambda: helpful_clicks(bot.records) == [True])
 
                 click = await fake.interact(
                     3,
@@ -189,7 +190,7 @@ def test_answer_buttons_keep_working_after_a_restart(discord_settings, lines_adv
                 )
                 await fake.wait_for("POST", rf"/interactions/{click}/[^/]+/callback")
                 await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages")
-                item = bot.store.list()[0]
+                item = bot.desk.queue.list()[0]
                 assert (
                     item.kind == "requested"
                     and item.question == "How do we talk about people crossing the Channel?"

@@ -76,11 +76,11 @@ def staff_cli(settings, *args: str) -> int:
     return escalations_cli.run(parsed, settings)
 
 
-async def settled(store) -> None:
+async def settled(queue) -> None:
     """Every item posted and delivered, and no desk holding one."""
     await until(
         lambda: (
-            not store.list(undelivered=True) and all(i.lease_owner is None for i in store.list())
+            not queue.list(undelivered=True) and all(i.lease_owner is None for i in queue.list())
         ),
         what="queue settled",
     )
@@ -99,13 +99,13 @@ def test_ask_is_private_and_its_staff_answer_comes_by_dm(discord_settings, lines
             assert "in a direct message" in holding["embeds"][0]["description"]
             post = (await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages"))[0].body
             assert any(f["name"] == "Asked privately" for f in post["embeds"][0]["fields"])
-            await settled(bot.store)
-            item = bot.store.list()[0]
+            await settled(bot.desk.queue)
+            item = bot.desk.queue.list()[0]
             await staff_answers(fake, item.id, "Please call our casework line today.")
             await fake.wait_for("POST", r"/users/@me/channels")
             dm = (await fake.wait_for("POST", rf"/channels/55{MEMBER['id']}/messages"))[0].body
             assert dm["embeds"][0]["author"]["name"] == "Reply from the staff team"
-            await until(lambda: bot.store.get(item.id).relayed_at is not None)
+            await until(lambda: bot.desk.queue.get(item.id).relayed_at is not None)
             # Nothing was ever posted in the channel where it was asked.
             assert fake.sent(rf"/channels/{TEXT_CHANNEL}/.*") == []
 
@@ -126,8 +126,8 @@ def test_where_threads_are_forbidden_the_answer_and_staff_reply_come_in_the_chan
             assert str(holding["message_reference"]["message_id"]) == message["id"]
             text = holding["embeds"][0]["description"]
             assert "999" in text and "this thread" not in text and "reply here" in text
-            await settled(bot.store)
-            item = bot.store.list()[0]
+            await settled(bot.desk.queue)
+            item = bot.desk.queue.list()[0]
             assert item.reply_in == "channel" and item.thread is None
             assert (
                 staff_cli(discord_settings, "answer", str(item.id), "--text", "Calling you now.")
@@ -148,15 +148,15 @@ def test_an_answer_given_in_the_terminal_reaches_the_members_thread(
             message = await fake.member_says(SENSITIVE, mention_bot=True)
             thread = message["id"]
             await fake.wait_for("POST", rf"/channels/{thread}/messages")
-            await settled(bot.store)
-            item = bot.store.list()[0]
+            await settled(bot.desk.queue)
+            item = bot.desk.queue.list()[0]
             code = await asyncio.to_thread(
                 staff_cli, discord_settings, "answer", str(item.id), "--text", "We're on it."
             )
             assert code == 0
             relayed = (await fake.wait_for("POST", rf"/channels/{thread}/messages", count=2))[1]
             assert relayed.body["embeds"][0]["description"] == "We're on it."
-            await until(lambda: not bot.store.get(item.id).staff_post_stale)
+            await until(lambda: not bot.desk.queue.get(item.id).staff_post_stale)
             edit = [c for c in fake.calls if c.method == "PATCH" and STAFF_CHANNEL in c.path][-1]
             fields = {f["name"]: f["value"] for f in edit.body["embeds"][0]["fields"]}
             assert fields["Delivery"].startswith("Answer delivered to the member")
@@ -183,7 +183,7 @@ def test_a_staff_post_with_a_long_question_and_drafts_fits_discords_limits(
                 for n in range(6)
             ]
             item_id = await asyncio.to_thread(
-                bot.store.open_item,
+                bot.desk.queue.open_item,
                 question=Question(
                     question, Origin(platform="discord", channel=TEXT_CHANNEL, thread="1")
                 ),
@@ -194,7 +194,7 @@ def test_a_staff_post_with_a_long_question_and_drafts_fits_discords_limits(
             )
             bot.desk.wake()
             post = (await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages"))[0].body
-            await until(lambda: bot.store.get(item_id).staff_ref is not None)
+            await until(lambda: bot.desk.queue.get(item_id).staff_ref is not None)
             assert fake.rejected == []
             embed = post["embeds"][0]
             assert f"escalations show {item_id}" in embed["description"]  # where the rest is
@@ -248,8 +248,8 @@ Talk about asylum hotels as people's temporary homes, not as a problem to be sol
             post = (await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages"))[0].body
             assert live_links(post["embeds"][0]["description"]) == []
             assert "this link" in post["embeds"][0]["description"]
-            await settled(bot.store)
-            item = next(i for i in bot.store.list() if i.kind == "requested")
+            await settled(bot.desk.queue)
+            item = next(i for i in bot.desk.queue.list() if i.kind == "requested")
             await staff_answers(fake, item.id, "See [our guide](https://evil.example/guide).")
             relayed = (
                 await fake.wait_for("POST", rf"/channels/{message['id']}/messages", count=2)
@@ -274,14 +274,14 @@ def test_non_latin_and_emoji_questions_fit_discords_limits(discord_settings, lin
                 await fake.wait_for("POST", rf"/channels/{message['id']}/messages")
             await fake.interact(2, ask_command(ARABIC))
             await fake.wait_for("POST", r"/webhooks/810/token-\d+")
-            await settled(bot.store)
+            await settled(bot.desk.queue)
             assert fake.rejected == [], fake.rejected[:1]
 
     run(scenario())
 
 
 def test_two_bots_on_one_queue_answer_once(discord_settings, lines_advisor, embeddings):
-    second_advisor = build_advisor(discord_settings, embeddings=embeddings)  # its own store
+    second_advisor = build_advisor(discord_settings, embeddings=embeddings)  # its own queue
 
     async def scenario():
         fake = await FakeDiscord().start()
@@ -295,14 +295,14 @@ def test_two_bots_on_one_queue_answer_once(discord_settings, lines_advisor, embe
                 await fake.wait_for("POST", rf"/channels/{message['id']}/messages")
                 await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages")
                 await sentinel(fake)
-                await settled(first.store)
+                await settled(first.desk.queue)
                 assert len(fake.sent(rf"/channels/{TEXT_CHANNEL}/messages/\d+/threads")) == 1
                 assert len(fake.sent(rf"/channels/{message['id']}/messages")) == 1
                 assert len(fake.sent(rf"/channels/{STAFF_CHANNEL}/messages")) == 1
                 assert len(fake.sent(r"/channels/556/messages")) == 1  # the sentinel, once
-                item = first.store.list()[-1]
-                await asyncio.to_thread(second.store.answer, item.id, "Calling now.", "sam")
-                await until(lambda: first.store.get(item.id).relayed_at is not None)
+                item = first.desk.queue.list()[-1]
+                await asyncio.to_thread(second.desk.queue.answer, item.id, "Calling now.", "sam")
+                await until(lambda: first.desk.queue.get(item.id).relayed_at is not None)
                 await sentinel(fake)
                 assert len(fake.sent(rf"/channels/{message['id']}/messages")) == 2
         finally:

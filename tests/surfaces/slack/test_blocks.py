@@ -7,7 +7,7 @@ import json
 
 from bot.answer import Answer, Citation
 from bot.staff.desk import staff_card
-from bot.storage.store import Item
+from bot.storage.schema import Item
 from bot.surfaces.slack import blocks
 from tests.fakes.slack_api import block_problems, js_length
 

@@ -64,7 +64,7 @@ def test_lines_check_shows_the_findings_only_to_the_member(slack_http, fake_slac
     sentinel(slack_http, fake_slack)
     assert public_posts(fake_slack) == []
     assert "leaflet" not in json.dumps([c.args for c in fake_slack.calls_to("chat.postMessage")])
-    assert slack_http.surface.store.list() == []  # an ordinary draft opens no queue item
+    assert slack_http.surface.desk.queue.list() == []  # an ordinary draft opens no queue item
 
 
 def test_other_lines_commands_are_still_questions(slack_http, fake_slack):
@@ -113,9 +113,9 @@ def test_a_sensitive_draft_is_held_privately_and_staff_get_it(slack_http, fake_s
     post = blocks_text(staff_post)
     assert f"Question from <@{MEMBER}>" in post and "Asked privately" in post
     assert "tell his story" in post
-    store = slack_http.surface.store
-    wait_until(lambda: store.list() and store.list()[0].lease_owner is None, what="posted")
-    item = store.list()[0]
+    queue = slack_http.surface.desk.queue
+    wait_until(lambda: queue.list() and queue.list()[0].lease_owner is None, what="posted")
+    item = queue.list()[0]
     assert item.kind == "sensitive" and item.private and item.reply_in == "dm"
     assert item.asker == MEMBER and item.question == SENSITIVE
 
@@ -126,7 +126,7 @@ def test_a_sensitive_draft_is_held_privately_and_staff_get_it(slack_http, fake_s
     # The same shortcut delivered again opens no second item and says nothing twice.
     slack_http.interact(payload)
     sentinel(slack_http, fake_slack)
-    assert len(store.list()) == 1
+    assert len(queue.list()) == 1
     assert len(fake_slack.calls_to("response", url="sens")) == 1
     assert "tell his story" not in json.dumps([c.args for c in public_posts(fake_slack)])
 

@@ -13,6 +13,7 @@ import json
 import pytest
 
 from bot.factory import build_advisor
+from tests.conftest import helpful_clicks
 from tests.staff import corrections_corpus as corpus
 from tests.surfaces.slack.conftest import (
     MEMBER,
@@ -65,8 +66,8 @@ def test_a_superseding_ingest_is_corrected_once_in_the_thread_and_privately_by_d
         app.command(corpus.HOTELS_QUESTION, channel="CQUIET", name="private")
         private = fake_slack.wait_for("response", url="private")[0]
         assert private.args["response_type"] == "ephemeral"
-        store = app.surface.store
-        wait_until(lambda: len(store.answers_since(_hour_ago())) == 3, what="answers recorded")
+        records = app.surface.records
+        wait_until(lambda: len(records.answers_since(_hour_ago())) == 3, what="answers recorded")
 
         corpus.supersede(settings)
         corpus.ingest(settings, embeddings)
@@ -83,7 +84,7 @@ def test_a_superseding_ingest_is_corrected_once_in_the_thread_and_privately_by_d
         corpus.withdraw(settings)
         corpus.ingest(settings, embeddings)
         fake_slack.wait_for("chat.postMessage", channel="CPUBLIC", thread_ts=barge_thread, count=2)
-        wait_until(lambda: all(r.posted_at for r in store.list_corrections()), what="posted")
+        wait_until(lambda: all(r.posted_at for r in records.list_corrections()), what="posted")
         assert len(notes_in(fake_slack, channel="CPUBLIC", thread_ts=thread)) == 1
         assert len(notes_in(fake_slack, channel=f"D{MEMBER}")) == 1
         # The private question was never posted where the channel could see it.
@@ -115,8 +116,8 @@ def test_two_replicas_post_each_correction_once(settings, embeddings, fake_slack
         thread = ask_in_thread(apps[0], fake_slack, corpus.HOTELS_QUESTION, "EvR1")
         apps[1].event(mention(corpus.HOTELS_QUESTION, thread), "EvR1")  # Slack's retry
         barge_thread = ask_in_thread(apps[1], fake_slack, corpus.BARGE_QUESTION, "EvR2")
-        store = apps[0].surface.store
-        wait_until(lambda: len(store.answers_since(_hour_ago())) == 2, what="answers recorded")
+        records = apps[0].surface.records
+        wait_until(lambda: len(records.answers_since(_hour_ago())) == 2, what="answers recorded")
 
         corpus.supersede(settings)
         corpus.ingest(settings, embeddings)
@@ -128,7 +129,7 @@ def test_two_replicas_post_each_correction_once(settings, embeddings, fake_slack
         stamp = apps[0].surface.desk.corrections.stamp()
         for app in apps:
             wait_until(lambda app=app: app.surface.desk.corrections.checked[0] == stamp)
-        wait_until(lambda: all(r.posted_at for r in store.list_corrections()), what="posted")
+        wait_until(lambda: all(r.posted_at for r in records.list_corrections()), what="posted")
         assert len(notes_in(fake_slack, channel="CPUBLIC", thread_ts=thread)) == 1
         assert len(notes_in(fake_slack, channel="CPUBLIC", thread_ts=barge_thread)) == 1
         assert (
@@ -160,11 +161,11 @@ def test_a_not_helpful_click_on_an_answer_shows_in_the_report_with_what_it_cited
         (posted,) = [m for m in fake_slack.messages if m.thread_ts == thread and m.bot_id]
         ts = posted.ts  # the answer carrying the buttons
         click(app, "lines_unhelpful", value, user=MEMBER, channel="CPUBLIC", message_ts=ts)
-        store = app.surface.store
-        wait_until(lambda: store.feedback_counts() == {False: 1}, what="feedback stored")
+        records = app.surface.records
+        wait_until(lambda: helpful_clicks(records) == [False], what="feedback stored")
     finally:
         stop()
-    report = build_report(settings, 1, store=store, embeddings=embeddings)
+    report = build_report(settings, 1, database=records.database, embeddings=embeddings)
     (unhelpful,) = report.unhelpful
     assert unhelpful.question == corpus.HOTELS_QUESTION
     assert unhelpful.documents == (corpus.OLD_HOTELS,)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from tests.conftest import helpful_clicks
 from tests.surfaces.slack.conftest import (
     MEMBER,
     STAFF_CHANNEL,
@@ -21,17 +22,17 @@ def escalate(slack_http, fake_slack, event_id="EvS"):
     ts = fake_slack.add_member_message("CPUBLIC", MEMBER, f"<@UBOT> {SENSITIVE}")
     slack_http.event(mention(SENSITIVE, ts), event_id)
     staff_post = fake_slack.wait_for("chat.postMessage", channel=STAFF_CHANNEL)[0]
-    store = slack_http.surface.store
+    queue = slack_http.surface.desk.queue
     # Posted, and the desk has let go of it (its lease is bookkeeping, not a change).
     wait_until(
         lambda: (
-            store.list()
-            and store.list()[0].notified_at is not None
-            and store.list()[0].lease_owner is None
+            queue.list()
+            and queue.list()[0].notified_at is not None
+            and queue.list()[0].lease_owner is None
         ),
         what="staff post recorded",
     )
-    return ts, staff_post, store.list()[0]
+    return ts, staff_post, queue.list()[0]
 
 
 def click(
@@ -114,14 +115,14 @@ def test_escalation_claim_answer_relay_resolve(slack_http, fake_slack):
         "lines_staff_answer",
         "lines_staff_resolve",
     ]
-    store = slack_http.surface.store
-    assert store.get(item.id).staff_ref.startswith(f"{STAFF_CHANNEL}:")
+    queue = slack_http.surface.desk.queue
+    assert queue.get(item.id).staff_ref.startswith(f"{STAFF_CHANNEL}:")
 
     assert click(slack_http, "lines_staff_claim", str(item.id))[0] == 200
     fake_slack.wait_for("chat.update", channel=STAFF_CHANNEL)
-    assert store.get(item.id).state == "claimed" and store.get(item.id).assignee == STAFF_USER
+    assert queue.get(item.id).state == "claimed" and queue.get(item.id).assignee == STAFF_USER
     update = fake_slack.calls_to("chat.update")[-1]
-    assert update.args["ts"] == store.get(item.id).staff_ref.split(":")[1]
+    assert update.args["ts"] == queue.get(item.id).staff_ref.split(":")[1]
     assert "Assigned to USTAFF" in json.dumps(update.args["blocks"])
 
     click(slack_http, "lines_staff_answer", str(item.id))
@@ -137,16 +138,16 @@ def test_escalation_claim_answer_relay_resolve(slack_http, fake_slack):
         "Reply from the staff team" in relayed.args["text"]
         and "calling you now" in relayed.args["text"]
     )
-    wait_until(lambda: store.get(item.id).relayed_at is not None)
-    assert store.get(item.id).state == "answered"
+    wait_until(lambda: queue.get(item.id).relayed_at is not None)
+    assert queue.get(item.id).state == "answered"
 
     click(slack_http, "lines_staff_resolve", str(item.id))
-    wait_until(lambda: store.get(item.id).state == "resolved")
+    wait_until(lambda: queue.get(item.id).state == "resolved")
 
 
 def test_non_staff_are_refused_and_nothing_changes(slack_http, fake_slack):
     _, _, item = escalate(slack_http, fake_slack)
-    before = slack_http.surface.store.get(item.id)
+    before = slack_http.surface.desk.queue.get(item.id)
     click(slack_http, "lines_staff_claim", str(item.id), user="UINTRUDER", name="intruder")
     # Through the click's response_url: only the clicker sees it, and it reaches them even
     # though they are not in the staff channel (an ephemeral there would never arrive).
@@ -156,7 +157,7 @@ def test_non_staff_are_refused_and_nothing_changes(slack_http, fake_slack):
     assert fake_slack.calls_to("chat.postEphemeral") == []
     status, body = submit_answer(slack_http, item.id, "not staff", user="UINTRUDER")
     assert status == 200 and json.loads(body)["response_action"] == "errors"
-    assert slack_http.surface.store.get(item.id) == before
+    assert slack_http.surface.desk.queue.get(item.id) == before
     assert all(
         c.args.get("thread_ts") is None or "not staff" not in c.args.get("text", "")
         for c in fake_slack.calls_to("chat.postMessage")
@@ -182,16 +183,16 @@ def test_a_failed_staff_post_is_recorded_then_retried(slack_http, fake_slack):
     fake_slack.wait_for(
         "chat.postMessage", channel="CPUBLIC", thread_ts=ts
     )  # the member still hears back
-    store = slack_http.surface.store
-    wait_until(lambda: store.list() and store.list()[0].notify_attempts > 1, what="retries")
-    item = store.list()[0]
+    queue = slack_http.surface.desk.queue
+    wait_until(lambda: queue.list() and queue.list()[0].notify_attempts > 1, what="retries")
+    item = queue.list()[0]
     assert item.notify_error == "channel_not_found" and item.notified_at is None
     assert item.retry_at is not None  # backing off, not hammering Slack
 
     del fake_slack.failures["chat.postMessage"]
     fake_slack.wait_for("chat.postMessage", channel=STAFF_CHANNEL)  # the desk's loop retried
-    wait_until(lambda: store.get(item.id).notified_at is not None, what="notified")
-    assert store.pending_notifications("slack") == []
+    wait_until(lambda: queue.get(item.id).notified_at is not None, what="notified")
+    assert queue.list(undelivered=True) == []  # nothing left to post
 
 
 def test_ask_a_person_button_hands_the_thread_to_staff_once(slack_http, fake_slack):
@@ -209,7 +210,7 @@ def test_ask_a_person_button_hands_the_thread_to_staff_once(slack_http, fake_sla
     fake_slack.wait_for("chat.postMessage", channel=STAFF_CHANNEL)
     assert "already has" in fake_slack.wait_for("response", url="person-1")[0].args["text"]
     sentinel(slack_http, fake_slack)
-    items = slack_http.surface.store.list(limit=5)
+    items = slack_http.surface.desk.queue.list(limit=5)
     items = [i for i in items if i.kind == "requested"]
     assert len(items) == 1 and items[0].kind == "requested" and items[0].thread == "7.7"
     staff_posts = fake_slack.calls_to("chat.postMessage", channel=STAFF_CHANNEL)
@@ -227,4 +228,4 @@ def test_feedback_buttons_are_stored(slack_http, fake_slack):
     click(slack_http, "lines_unhelpful", value, user=MEMBER, channel="CPUBLIC", name="fb2")
     for name in ("fb1", "fb2"):
         assert "Thanks" in fake_slack.wait_for("response", url=name)[0].args["text"]
-    assert slack_http.surface.store.feedback_counts() == {True: 1, False: 1}
+    assert helpful_clicks(slack_http.surface.records) == [True, False]

@@ -1,6 +1,6 @@
 """The escalation queue and member feedback.
 
-The columns repeat ``bot/storage/store.py`` on purpose: a migration is a frozen record of
+The columns repeat ``bot/storage/schema.py`` on purpose: a migration is a frozen record of
 the schema at this revision and must never import the current model, or later changes to the
 model would silently rewrite history.
 

@@ -14,7 +14,7 @@ from slack_bolt import App
 from bot.advisor import SORRY_TEXT
 from bot.answer import Origin, Question
 from bot.staff.desk import holding_text
-from bot.storage.store import EscalationError
+from bot.storage.database import EscalationError
 from bot.surfaces.slack import blocks
 from bot.surfaces.slack.app import SlackSurface
 
@@ -34,7 +34,7 @@ def register(app: App, surface: SlackSurface) -> None:
             ack()
             channel, message_ts = _where(body)
             try:
-                surface.store.record_feedback(
+                surface.records.record_feedback(
                     platform="slack",
                     user=body["user"]["id"],
                     question=_question(action),

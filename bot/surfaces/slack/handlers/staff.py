@@ -10,7 +10,7 @@ import logging
 
 from slack_bolt import App
 
-from bot.storage.store import EscalationError
+from bot.storage.database import EscalationError
 from bot.surfaces.slack import blocks
 from bot.surfaces.slack.app import SlackSurface
 
