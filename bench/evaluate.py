@@ -188,7 +188,7 @@ def evaluate_knowledge(
     # queue=False: the evaluation must not fill (or even open) the staff queue.
     advisor = build_advisor(settings, embeddings=embeddings, queue=False)
     if dense_only:
-        advisor.retriever = ChromaRetriever(settings, embeddings, use_bm25=False)
+        advisor.retriever = ChromaRetriever(advisor.index, use_bm25=False)
     return score(name, advisor, cases, off_topic, whole_units(root), args.verbose)
 
 
