@@ -88,7 +88,7 @@ def whole_units(root: Path) -> set[str]:
         if not path.is_file() or path.name.endswith(".meta.yaml") or "policy" in path.parts:
             continue
         try:
-            document = load(path)
+            document = load(path, max_file_mb=Settings.default("max_file_mb"))
         except Exception:  # a document the loader refuses has no units to compare with
             continue
         for section in document.sections:

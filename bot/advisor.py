@@ -53,7 +53,6 @@ TOO_LONG_TEXT = (
     "That message is longer than I can read ({length:,} characters; my limit is {limit:,}). "
     "Please send the question on its own, in a shorter message."
 )
-MAX_QUESTION_CHARS = 4000
 # The escalation check reads at most this much of an over-long message (its start and its
 # end, where a disclosure is likeliest): Slack's longest message, so work stays bounded
 # even for a megabyte pasted into the command line.
@@ -107,7 +106,8 @@ class Advisor:
         answerer: Answerer,
         detector: Detector | None = None,
         queue: EscalationQueue | None = None,
-        max_question_chars: int = MAX_QUESTION_CHARS,
+        *,
+        max_question_chars: int,
         index: IndexConnection | None = None,
     ) -> None:
         self.retriever = retriever
