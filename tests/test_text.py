@@ -10,7 +10,6 @@ import snowballstemmer
 
 from bot.index.units import units_of
 from bot.ingest.chunking import chunk_sections
-from bot.ingest.loaders import load
 from bot.text import (
     blocks,
     find_quotes,
@@ -21,7 +20,7 @@ from bot.text import (
     sentences,
     stem,
 )
-from tests.ingest.documents import docx_bytes, pdf_bytes, with_sidecar
+from tests.ingest.documents import docx_bytes, load, pdf_bytes, with_sidecar
 
 WRAPPED_MARKDOWN = """# Guide
 
