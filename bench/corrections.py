@@ -111,7 +111,7 @@ def slack_trials(base: Path, poll: float, trials: int, embeddings) -> list[float
         ts = fake.add_member_message("CBENCH", "UMEMBER", QUESTION)
         app.event(mention(QUESTION, ts, channel="CBENCH"), "EvBench")
         fake.wait_for("chat.postMessage", channel="CBENCH", thread_ts=ts, timeout=60)
-        while not app.surface.store.answers_since(_hour_ago()):
+        while not app.surface.records.answers_since(_hour_ago()):
             time.sleep(0.01)
         for n in range(trials):
             knowledge.supersede()
@@ -150,7 +150,7 @@ def discord_trials(base: Path, poll: float, trials: int, embeddings) -> list[flo
             message = await fake.member_says(QUESTION, mention_bot=True)
             thread = rf"/channels/{message['id']}/messages"
             await fake.wait_for("POST", thread, timeout=60)
-            while not await asyncio.to_thread(bot.store.answers_since, _hour_ago()):
+            while not await asyncio.to_thread(bot.records.answers_since, _hour_ago()):
                 await asyncio.sleep(0.01)
             for n in range(trials):
                 knowledge.supersede()

@@ -81,8 +81,8 @@ def slack_trials(base: Path, poll: float, trials: int) -> list[float]:
             ts = fake.add_member_message("CBENCH", "UMEMBER", SENSITIVE)
             app.event(mention(SENSITIVE, ts, channel="CBENCH"), f"EvBench{n}")
             fake.wait_for("chat.postMessage", channel=STAFF_CHANNEL, count=n + 1, timeout=60)
-            store = app.surface.store
-            while not (item := store.list(limit=1)[0]).staff_ref:
+            queue = app.surface.desk.queue
+            while not (item := queue.list(limit=1)[0]).staff_ref:
                 time.sleep(0.01)
             time.sleep(rng.uniform(0, poll))  # staff answer at any moment, not in step with ticks
             with contextlib.redirect_stdout(io.StringIO()):
@@ -123,7 +123,8 @@ def discord_trials(base: Path, poll: float, trials: int) -> list[float]:
                 await fake.wait_for(
                     "POST", rf"/channels/{STAFF_CHANNEL}/messages", count=n + 1, timeout=60
                 )
-                while not (item := (await asyncio.to_thread(bot.store.list, None, 1))[0]).staff_ref:
+                queue = bot.desk.queue
+                while not (item := (await asyncio.to_thread(queue.list, None, 1))[0]).staff_ref:
                     await asyncio.sleep(0.01)
                 await asyncio.sleep(rng.uniform(0, poll))  # not in step with the desk's ticks
                 with contextlib.redirect_stdout(io.StringIO()):

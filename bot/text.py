@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,7 +41,10 @@ QUESTION_WORDS = frozenset(
     one ones get got put make made go going via re
     """.split()
 )
-_STEMMER = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps the word it is working on in the object, so one shared between
+# threads mixes words up ("volunteers" -> "deterreded") and the cache below keeps the wrong
+# stem for good. Each thread gets its own.
+_STEMMERS = threading.local()
 
 
 def tokenize(text: str) -> list[str]:
@@ -50,8 +55,12 @@ def tokenize(text: str) -> list[str]:
 @functools.lru_cache(maxsize=200_000)
 def stem(token: str) -> str:
     """The word's stem (Snowball English), so "value" and "values", "crossing" and "crossed"
-    match. Cached: a corpus has far fewer distinct words than words."""
-    return _STEMMER.stemWord(token)
+    match. Cached: a corpus has far fewer distinct words than words. Safe to call from any
+    number of threads at once."""
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(token)
 
 
 def terms(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:
@@ -75,8 +84,14 @@ def search_text(question: Question) -> str:
 BlockKind = Literal["heading", "paragraph", "item", "row"]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_ITEM = re.compile(r"^\s*(?:[-*•+–]|\d{1,3}[.)])\s+(.*)$")
+_ITEM = re.compile(r"^\s*(?:[-*•+–▪‣◦]|\d{1,3}[.)])\s+(.*)$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# Markdown emphasis: a pair of single or double * or _ around words ("*never*", "__Why__"),
+# only where it cannot be part of a word (file_name) or arithmetic (2 * 3); then any leftover
+# ** __ or backtick.
+_EMPHASIS_PAIR = re.compile(
+    r"(?<![\w*_])(?:\*\*|__|\*|_)(?=\S)([^*_\n]+?)(?<=\S)(?:\*\*|__|\*|_)(?![\w*_])"
+)
 _EMPHASIS = re.compile(r"\*\*|__|`")
 _LABEL_START = re.compile(r"^[A-Z][A-Za-z'’ ]{0,30}:\s")
 _TERMINAL = re.compile(r"[.!?…:;]['\"”’)\]]*$")
@@ -90,16 +105,24 @@ class Block:
 
     ``section`` is the nearest heading above the block within the same text ("" when none);
     a table row's ``text`` is its cells, each prefixed with its column header when the table
-    has one ("Instead of: X — We say: Y").
+    has one ("Instead of: X — We say: Y"). A row also keeps its ``cells`` and the table's
+    ``header`` (the column names; empty when the table has no ``|---|`` line under a header).
     """
 
     kind: BlockKind
     text: str
     section: str = ""
+    cells: tuple[str, ...] = ()
+    header: tuple[str, ...] = ()
+
+
+def is_table_rule(line: str) -> bool:
+    """True for the ``| --- | :---: |`` line under a Markdown table's header."""
+    return bool(_TABLE_RULE.match(line))
 
 
 def _clean(line: str) -> str:
-    return " ".join(_EMPHASIS.sub("", line).split())
+    return " ".join(_EMPHASIS.sub("", _EMPHASIS_PAIR.sub(r"\1", line)).split())
 
 
 def _looks_like_heading(line: str, previous: str | None, following: str | None) -> bool:
@@ -164,7 +187,9 @@ def blocks(text: str) -> list[Block]:
             else:
                 parts = [c for c in cells if c]
             if parts:
-                out.append(Block("row", " — ".join(parts), section))
+                out.append(
+                    Block("row", " — ".join(parts), section, tuple(cells), tuple(header or ()))
+                )
             continue
         header = None
         heading = _HEADING.match(line)
@@ -247,43 +272,112 @@ def _blocks_keeping_tables(text: str) -> list[Block]:
     return out
 
 
+# -- quotations -------------------------------------------------------------------------------
+# Guides quote the words they rule on, and members quote what others said; a quotation is never
+# cut by a sentence end inside it ('Avoid: "Myth: X. Fact: Y."' is one sentence).
+
+_QUOTE_PATTERNS = (
+    re.compile(r"“([^”\n]{1,400})”"),
+    re.compile(r"\"([^\"\n]{1,400})\""),
+    re.compile(r"«\s?([^»\n]{1,400}?)\s?»"),
+    # Single quotes only where they cannot be apostrophes: after a non-letter, before one.
+    re.compile(r"(?<![\w’'])‘([^‘’\n]{1,400}?)’(?![\w])"),
+    re.compile(r"(?<![\w’'])'([^'\n]{1,400}?)'(?![\w])"),
+)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A quoted passage: offsets of its marks and of its inner text, and that text stripped."""
+
+    start: int  # of the opening mark
+    end: int  # after the closing mark
+    inner_start: int
+    inner_end: int
+    text: str
+
+
+def find_quotes(text: str) -> list[Quote]:
+    """Quoted spans in ``text`` (curly, straight, guillemets, single), earliest first.
+
+    Where two kinds overlap the first kind listed wins, so an apostrophe inside a double-quoted
+    passage never opens a single-quoted one.
+    """
+    found: list[Quote] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _QUOTE_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            inner = m.group(1)
+            if not inner.strip():
+                continue
+            found.append(Quote(m.start(), m.end(), m.start(1), m.end(1), inner.strip()))
+            taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda q: q.start)
+
+
+def mask_quotes(text: str, quotes: Sequence[Quote] | None = None) -> str:
+    """``text`` with every quoted passage replaced by ``_`` of the same length.
+
+    Offsets stay the same, and nothing inside a quote can look like a label, a cue or a
+    sentence end ("Myth: ... Fact: ..."), except the quote's own final full stop.
+    """
+    quotes = find_quotes(text) if quotes is None else quotes
+    chars = list(text)
+    for q in quotes:
+        for i in range(q.inner_start, q.inner_end):
+            chars[i] = "_"
+        # A quoted sentence still ends the sentence around it: keep its final stop.
+        last = text[q.inner_start : q.inner_end].rstrip()
+        if last.endswith((".", "!", "?", "…")):
+            chars[q.inner_start + len(last) - 1] = last[-1]
+    return "".join(chars)
+
+
 # -- sentences --------------------------------------------------------------------------------
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9£$€])")
+# A stop, any closing quotes or brackets, then space before something that opens a sentence.
+_STOP = re.compile(r"(?<=[.!?…])([\"”’'»)\]]*)\s+")
+_SENTENCE_OPENS = re.compile(r"[\"“‘'«(\[]?[A-Z0-9£$€]")
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc mr mrs ms dr st no vs approx cf fig p pp ref dept govt inc ltd co".split()
 )
 
 
-def sentences(text: str) -> list[str]:
-    """The sentences of one paragraph, whole.
+def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``, closing quotes and brackets included.
 
-    Splits after . ! ? or … followed by a capital (or a quote, bracket or digit), except after
-    common abbreviations ("e.g.", "No.") and inside a quotation.
+    A sentence ends after . ! ? or … followed by space and a capital (or an opening quote,
+    bracket, digit or currency sign), except after common abbreviations ("e.g.", "No."), a
+    single letter ("Plan B.") or inside a quotation. ``masked`` is ``mask_quotes(text)``
+    when the caller already has it.
     """
-    text = " ".join(text.split())
-    out: list[str] = []
+    masked = mask_quotes(text) if masked is None else masked
+    spans: list[tuple[int, int]] = []
     start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if _inside_quote(text, start, match.end()):
-            continue  # 'Avoid: "Myth: X. Fact: Y."' is one sentence
-        piece = text[start : match.start()].rstrip()
-        last_word = piece.rsplit(" ", 1)[-1].rstrip(".").lower()
-        if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+    for match in _STOP.finditer(masked):
+        if not _SENTENCE_OPENS.match(text, match.end()):
             continue
-        out.append(text[start : match.end()].strip())
+        stop = match.start()
+        if masked[stop - 1] == "." and _abbreviation_before(masked, stop - 1):
+            continue
+        spans.append((start, match.end(1)))
         start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        out.append(tail)
-    return out
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
-def _inside_quote(text: str, start: int, end: int) -> bool:
-    """True when a double quotation mark opened between ``start`` and ``end`` is still open."""
-    piece = text[start:end]
-    straight = piece.count('"') % 2 == 1
-    curly = piece.count("“") > piece.count("”")
-    return straight or curly
+def _abbreviation_before(text: str, stop: int) -> bool:
+    """True when the full stop at ``stop`` ends an abbreviation or a lone letter."""
+    word = text[:stop].rsplit(None, 1)[-1] if text[:stop].strip() else ""
+    word = word.lstrip('"“‘«([').lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of one paragraph, whole, with runs of white space made single spaces."""
+    text = " ".join(text.split())
+    return [text[s:e].strip() for s, e in sentence_spans(text)]
 
 
 def is_whole_sentence(text: str) -> bool:

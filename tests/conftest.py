@@ -114,9 +114,11 @@ def make_settings(base: Path, knowledge: Path, **overrides: object) -> Settings:
     return Settings(**values)
 
 
-def open_database(url: str, *, busy_timeout: float = 5.0) -> Database:
-    """The queue database at ``url``, created and migrated; ``busy_timeout`` is short in
-    tests that hold a lock on purpose."""
+def open_database(url: str, *, busy_timeout: float | None = None) -> Database:
+    """The queue database at ``url``, created and migrated, waiting ``QUEUE_BUSY_TIMEOUT``'s
+    default for a lock unless a test that holds one on purpose says less."""
+    if busy_timeout is None:
+        busy_timeout = Settings.default("queue_busy_timeout")
     return Database(url, busy_timeout=busy_timeout)
 
 

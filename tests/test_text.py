@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from pathlib import Path
+
+import snowballstemmer
 
 from bot.index.units import units_of
 from bot.ingest.chunking import chunk_sections
-from bot.ingest.loaders import load
-from bot.text import blocks, is_whole_sentence, join_wrapped, sentences
-from tests.ingest.documents import docx_bytes, pdf_bytes, with_sidecar
+from bot.text import (
+    blocks,
+    find_quotes,
+    is_whole_sentence,
+    join_wrapped,
+    mask_quotes,
+    sentence_spans,
+    sentences,
+    stem,
+)
+from tests.ingest.documents import docx_bytes, load, pdf_bytes, with_sidecar
 
 WRAPPED_MARKDOWN = """# Guide
 
@@ -114,3 +126,78 @@ def test_word_paragraphs_and_list_items_become_whole_units(tmp_path: Path):
     chunks = chunk_sections(load(path).sections)
     texts = [u.text for c in chunks for u in units_of(c.text, c.locator)]
     assert texts == ["Take a headline that leads with a number.", "Rewrite it.", "Then read it."]
+
+
+def test_sentence_spans_are_offsets_into_the_text_and_keep_closing_quotes():
+    text = 'Say "We welcome you."  Then stop.\nNo. 10 said so, i.e. nothing. Done!'
+    spans = sentence_spans(text)
+    assert [text[s:e] for s, e in spans] == [
+        'Say "We welcome you."',
+        "Then stop.",
+        "No. 10 said so, i.e. nothing.",
+        "Done!",
+    ]
+
+
+def test_a_quoted_passage_is_never_cut_whatever_its_quotation_marks():
+    for opening, closing in (('"', '"'), ("“", "”"), ("'", "'"), ("‘", "’"), ("«", "»")):
+        text = (
+            f"For example: {opening}We were paid £6 an hour. Nobody checked.{closing} "
+            "Use real amounts."
+        )
+        assert sentences(text) == [
+            f"For example: {opening}We were paid £6 an hour. Nobody checked.{closing}",
+            "Use real amounts.",
+        ], opening
+
+
+def test_apostrophes_are_not_quotation_marks():
+    text = "People's lives aren't 'numbers', and the workers' union says so."
+    assert [q.text for q in find_quotes(text)] == ["numbers"]
+    masked = mask_quotes(text)
+    assert len(masked) == len(text) and "'_______'" in masked
+
+
+def test_rows_keep_their_cells_and_header_and_other_bullets_are_items():
+    found = blocks(
+        "| *Instead of* | We say |\n|---|---|\n| swarm | people arriving |\n\n"
+        "▪ first point\n◦ second point\n"
+    )
+    row = next(b for b in found if b.kind == "row")
+    assert row.cells == ("swarm", "people arriving")
+    assert row.header == ("Instead of", "We say")  # emphasis gone from the header
+    assert [b.text for b in found if b.kind == "item"] == ["first point", "second point"]
+
+
+def test_stem_is_right_when_many_threads_stem_at_once():
+    """One Snowball stemmer shared by threads returned "deterreded" for "volunteers" and
+    cached it; every thread must get the stem a single-threaded stemmer gives."""
+    bases = "volunteer migrant refugee crossing arrival detention community nation".split()
+    endings = ["", "s", "ing", "ed", "er", "ers", "ness", "ly", "ation", "ations", "ful"]
+    words = [f"{b}{e}{x}" for b in bases for e in endings for x in "abcdefghijklmnop"]
+    expected = {w: snowballstemmer.stemmer("english").stemWord(w) for w in words}
+    wrong: list[tuple[str, str]] = []
+    errors: list[BaseException] = []
+
+    def hammer(offset: int) -> None:
+        try:
+            for word in words[offset:] + words[:offset]:
+                if (got := stem(word)) != expected[word]:
+                    wrong.append((word, got))
+        except BaseException as exc:  # a corrupted stemmer raises IndexError too
+            errors.append(exc)
+
+    stem.cache_clear()  # every word must really be stemmed under contention
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=hammer, args=(k * 97,)) for k in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+        stem.cache_clear()
+    assert not errors and not wrong, (errors[:3], wrong[:5])
+    assert all(stem(w) == expected[w] for w in words)

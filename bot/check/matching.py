@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bot.check import lexicon
-from bot.check.rules import TermRule, find_quotes, mask_quotes, sentence_spans
-from bot.text import STOPWORDS, stem
+from bot.check.rules import TermRule
+from bot.text import STOPWORDS, find_quotes, mask_quotes, sentence_spans, stem
 
 _WORD = re.compile(r"[^\W_]+(?:['’\-‐‑][^\W_]+)*")
 _HYPHENS = r"\-‐‑"  # inside a [character class]

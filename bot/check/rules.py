@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.check import lexicon
-from bot.text import STOPWORDS
+from bot.text import STOPWORDS, Block, Quote, blocks, find_quotes, mask_quotes, sentence_spans
 
 log = logging.getLogger(__name__)
 
@@ -99,67 +99,10 @@ class Guidance:
     framing: tuple[FramingAdvice, ...] = ()
 
 
-# -- quotes ---------------------------------------------------------------------------------
+# -- units: a section as the text reader sees it, grouped for the checker ---------------------
 
-_QUOTE_PATTERNS = (
-    re.compile(r"“([^”\n]{1,400})”"),
-    re.compile(r"\"([^\"\n]{1,400})\""),
-    re.compile(r"«\s?([^»\n]{1,400}?)\s?»"),
-    # Single quotes only where they cannot be apostrophes: after a non-letter, before one.
-    re.compile(r"(?<![\w’'])‘([^‘’\n]{1,400}?)’(?![\w])"),
-    re.compile(r"(?<![\w’'])'([^'\n]{1,400}?)'(?![\w])"),
-)
-
-
-@dataclass(frozen=True)
-class Quote:
-    start: int  # of the opening mark
-    end: int  # after the closing mark
-    inner_start: int
-    inner_end: int
-    text: str
-
-
-def find_quotes(text: str) -> list[Quote]:
-    """Quoted spans in ``text`` (curly, straight, guillemets, single), earliest first."""
-    found: list[Quote] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in _QUOTE_PATTERNS:
-        for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            inner = m.group(1)
-            if not inner.strip():
-                continue
-            found.append(Quote(m.start(), m.end(), m.start(1), m.end(1), inner.strip()))
-            taken.append((m.start(), m.end()))
-    return sorted(found, key=lambda q: q.start)
-
-
-def mask_quotes(text: str, quotes: Sequence[Quote]) -> str:
-    """``text`` with every quoted passage replaced by ``_`` of the same length.
-
-    Offsets stay the same, and nothing inside a quote can look like a label, a cue or a
-    sentence end ("Myth: ... Fact: ..."), except the quote's own final full stop.
-    """
-    chars = list(text)
-    for q in quotes:
-        for i in range(q.inner_start, q.inner_end):
-            chars[i] = "_"
-        # A quoted sentence still ends the sentence around it: keep its final stop.
-        last = text[q.inner_start : q.inner_end].rstrip()
-        if last.endswith((".", "!", "?")):
-            chars[q.inner_start + len(last) - 1] = last[-1]
-    return "".join(chars)
-
-
-# -- logical units: joining hard-wrapped lines ------------------------------------------------
-
-_LIST_MARK = re.compile(r"^\s*(?:[-*•+▪‣◦]|\d{1,2}[.)])\s+")
-_HEADING = re.compile(r"^\s*#{1,6}\s+")
-_TABLE_ROW = re.compile(r"^\s*\|")
 _LEADING_LABEL = re.compile(
-    rf"^\s*(?:\*\*|__)?(?:{lexicon.AVOID_LABELS}|say|do say|use|we say|try|prefer)(?:\*\*|__)?\s*:",
+    rf"^\s*(?:{lexicon.AVOID_LABELS}|say|do say|use|we say|try|prefer)\s*:",
     re.IGNORECASE,
 )
 _CONTINUATION_LABEL = re.compile(
@@ -170,7 +113,7 @@ _CONTINUATION_LABEL = re.compile(
 
 @dataclass(frozen=True)
 class Unit:
-    """A list item, paragraph or table: wrapped lines joined into one logical line."""
+    """A list item, paragraph, label line, heading or whole table of a section."""
 
     kind: Literal["item", "para", "label", "table", "heading"]
     text: str
@@ -179,120 +122,40 @@ class Unit:
 
 
 def logical_units(text: str) -> list[Unit]:
-    """Split a section into items, paragraphs, label lines and tables, joining wrapped lines.
+    """The section's blocks (``bot.text.blocks``) as the checker reads them.
 
-    A line continues the one before unless it starts a list item, a table row, a heading or
-    a leading label (``Avoid:``), or the line before ended a paragraph (blank, or the two
-    trailing spaces the Markdown splitter leaves for a blank line).
+    A paragraph that opens with a rule label (``Avoid:``, ``Say:``) is a label line and stays
+    in the group of the paragraph before it, whose advice it illustrates; the rows of one
+    table become one unit, its header first.
     """
     units: list[Unit] = []
-    current: list[str] = []
-    kind: str = "para"
-    table: list[str] = []
     group = 0
-    broke = True
-
-    def flush() -> None:
-        nonlocal current
-        if current:
-            joined = " ".join(part.strip() for part in current if part.strip())
-            joined = _MARKDOWN_EMPHASIS.sub(r"\1", joined)
-            if joined:
-                units.append(Unit(kind, joined, group))  # type: ignore[arg-type]
-        current = []
+    table: list[Block] = []
 
     def flush_table() -> None:
-        nonlocal table
         if table:
-            rows = _table_rows(table)
-            if rows:
-                units.append(Unit("table", "\n".join(table), group, rows))
-        table = []
+            header = [table[0].header] if table[0].header else []
+            rows = tuple(header + [row.cells for row in table])
+            units.append(Unit("table", "\n".join(row.text for row in table), group, rows))
+            table.clear()
 
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        ends_paragraph = raw.endswith("  ") or not line.strip()
-        if _TABLE_ROW.match(line):
-            flush()
-            table.append(line.strip())
-            broke = True
+    for block in blocks(text):
+        if block.kind == "row":
+            if table and block.header != table[0].header:
+                flush_table()
+            table.append(block)
             continue
         flush_table()
-        if not line.strip():
-            flush()
-            broke = True
+        if block.kind == "paragraph" and (
+            _LEADING_LABEL.match(block.text) and not _CONTINUATION_LABEL.match(block.text)
+        ):
+            units.append(Unit("label", block.text, group))
             continue
-        if _HEADING.match(line):
-            flush()
-            group += 1
-            units.append(Unit("heading", _HEADING.sub("", line).strip(), group))
-            broke = True
-            continue
-        if _LIST_MARK.match(line):
-            flush()
-            group += 1
-            kind = "item"
-            current = [_LIST_MARK.sub("", line)]
-        elif _LEADING_LABEL.match(line) and not _CONTINUATION_LABEL.match(line):
-            flush()
-            kind = "label"  # stays in the paragraph's group: examples for the advice above
-            current = [line]
-        elif broke or not current:
-            flush()
-            group += 1
-            kind = "para"
-            current = [line]
-        else:
-            current.append(line)
-        broke = ends_paragraph
-        if ends_paragraph:
-            flush()
-    flush()
+        group += 1
+        kind = {"heading": "heading", "item": "item"}.get(block.kind, "para")
+        units.append(Unit(kind, block.text, group))  # type: ignore[arg-type]
     flush_table()
     return units
-
-
-_MARKDOWN_EMPHASIS = re.compile(
-    r"(?<![\w*_])(?:\*\*|__|\*|_)(?=\S)([^*_\n]+?)(?<=\S)(?:\*\*|__|\*|_)(?![\w*_])"
-)
-
-
-def _table_rows(lines: Sequence[str]) -> tuple[tuple[str, ...], ...]:
-    rows = []
-    for line in lines:
-        inner = line.strip().strip("|")
-        cells = tuple(_MARKDOWN_EMPHASIS.sub(r"\1", c.strip()) for c in inner.split("|"))
-        if all(re.fullmatch(r":?-{2,}:?|", c) for c in cells):
-            continue  # the |---|---| separator
-        rows.append(cells)
-    return tuple(rows)
-
-
-# -- sentences and clauses -------------------------------------------------------------------
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’»)]*\s+(?=[\"“‘«(]?[A-Z0-9])")
-
-
-def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of ``text``; quoted passages never end a sentence."""
-    masked = masked if masked is not None else mask_quotes(text, find_quotes(text))
-    spans = []
-    start = 0
-    for m in _SENTENCE_END.finditer(masked):
-        if _abbreviation_before(masked, m.start()):
-            continue
-        spans.append((start, m.start()))
-        start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
-
-
-def _abbreviation_before(text: str, end: int) -> bool:
-    word = re.search(r"(\w+)\W*$", text[max(0, end - 12) : end])
-    return bool(
-        word and word.group(1).lower() in {"e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "st", "vs"}
-    )
 
 
 # -- roles of quoted words -------------------------------------------------------------------

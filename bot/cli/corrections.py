@@ -39,7 +39,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """List (or count) the corrections due; the exit code. Posts nothing."""
     # Here, not at the top: every `lines` command imports this module to build its parser,
-    # and these load SQLAlchemy and Alembic (and the advisor below, chromadb and ONNX).
+    # and these load chromadb, SQLAlchemy and Alembic (and the advisor below, ONNX).
+    from bot.index.connection import IndexConnection
     from bot.staff.corrections import MAX_ATTEMPTS, find_due, note_text, recipient
     from bot.storage.database import Database
     from bot.storage.records import Records
@@ -49,9 +50,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     records = Records(Database.from_settings(settings))
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.correction_days)
-    due = find_due(
-        records.answers_since(since), document_states(settings), today(), records.correction_keys()
-    )
+    with IndexConnection(settings) as index:
+        state = document_states(index)
+    due = find_due(records.answers_since(since), state, today(), records.correction_keys())
     waiting = [
         r
         for r in records.list_corrections(limit=1000)

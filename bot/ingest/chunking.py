@@ -5,18 +5,16 @@ Each chunk keeps its place (the section heading, or the page) so a citation can 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from bot.ingest.loaders import Section
-from bot.text import join_wrapped
+from bot.text import is_table_rule, join_wrapped
 
 CHUNK_SIZE = 900
 CHUNK_OVERLAP = 120
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
-_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 
 
 @dataclass(frozen=True)
@@ -81,9 +79,9 @@ def _with_table_headers(text: str, parts: list[str]) -> list[str]:
             header = None
             continue
         following = lines[index + 1].strip() if index + 1 < len(lines) else ""
-        if header is None and _TABLE_RULE.match(following):
+        if header is None and is_table_rule(following):
             header = f"{stripped}\n{following}"
-        elif header is not None and not _TABLE_RULE.match(stripped):
+        elif header is not None and not is_table_rule(stripped):
             headers.setdefault(stripped, header)
     out = []
     for part in parts:

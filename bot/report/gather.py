@@ -25,6 +25,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from bot.answering.lifecycle import IndexState, document_states, today
+from bot.index.connection import IndexConnection
 from bot.index.embedding import build_embeddings
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -139,7 +140,8 @@ def build_report(
     items = Queue(database).items_since(since)
     records = kept.answers_since(since)
     try:
-        state = document_states(settings)
+        with IndexConnection(settings) as index:
+            state = document_states(index)
         problem = "" if state.stamp is not None else "nothing is indexed yet: run `lines ingest`"
     except Exception as exc:  # a Chroma server that is down must not stop the rest
         log.warning("the report could not read the index (%s)", type(exc).__name__)

@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING
 from bot.answer import Answer, Origin
 from bot.escalation.policy import fill_where
 from bot.settings import Settings
-from bot.staff.corrections import CorrectionDesk
 from bot.staff.ports import DeliveryError, StaffCard, StaffPort
 from bot.storage.database import EscalationError, InvalidTransition, QueueUnavailable
 from bot.storage.queue import Queue
@@ -47,6 +46,7 @@ from bot.storage.states import RESULT, Action, allowed_actions
 
 if TYPE_CHECKING:
     from bot.advisor import Advisor
+    from bot.staff.corrections import CorrectionDesk
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,8 @@ class StaffDesk:
         records: Records,
         port: StaffPort,
         *,
-        poll_seconds: float = 2.0,
-        retention_days: int = 0,
+        poll_seconds: float = Settings.default("staff_desk_poll_seconds"),
+        retention_days: int = Settings.default("queue_retention_days"),
         backoff_base: float = BACKOFF_BASE,
         backoff_cap: float = BACKOFF_CAP,
         owner: str | None = None,
@@ -127,6 +127,11 @@ class StaffDesk:
         records = Records(queue.database)
         corrections = None
         if advisor is not None and settings.correction_days > 0:
+            # Here, not at the top: corrections read the index (chromadb, ~1.5 s to import),
+            # and `lines escalations` imports this module without ever building a desk. A
+            # surface calls this on the main thread at start-up, before any thread runs.
+            from bot.staff.corrections import CorrectionDesk
+
             corrections = CorrectionDesk(settings, records, advisor, port.platform)
         return cls(
             queue,

@@ -26,7 +26,7 @@ from discord import app_commands
 
 from bot.advisor import SORRY_TEXT, Advisor
 from bot.answer import Answer, Origin, Question, Turn
-from bot.check.checker import build_checker
+from bot.factory import build_checker
 from bot.formatting import trim
 from bot.settings import Settings
 from bot.staff.desk import StaffDesk, holding_text

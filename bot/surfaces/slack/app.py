@@ -421,7 +421,7 @@ def build_app(
     surface = SlackSurface(settings, advisor, client)
     surface.identify()
 
-    from bot.check.checker import build_checker
+    from bot.factory import build_checker
     from bot.surfaces.slack.handlers import buttons, check, members, staff
 
     # One checker per running app, sharing the advisor's detector, queue and embedder.
