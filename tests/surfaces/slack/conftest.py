@@ -22,7 +22,8 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.cli.slack import EVENTS_PATH, http_server
-from bot.surfaces.slack.app import SlackSurface, build_app
+from bot.surfaces.slack.app import build_app
+from bot.surfaces.slack.surface import SlackSurface
 from tests.fakes.slack_api import FakeSlack
 
 SECRET = "test-signing-secret"
