@@ -42,12 +42,24 @@ class Outgoing:
     buttons: bool = False
 
 
-def _answer(answer: Answer, text: str) -> Outgoing:
-    # A holding reply has no advice to rate and is already with staff: no buttons.
-    return Outgoing(embeds.answer_messages(answer, text), buttons=not answer.escalated)
+class EmbedRendering:
+    """How both replies render: embeds, and the answer buttons under a real answer."""
+
+    def render_answer(self, answer: Answer, text: str) -> Outgoing:
+        """The answer as embeds, with the feedback buttons unless it is a holding reply
+        (which has no advice to rate, and is already with staff)."""
+        return Outgoing(embeds.answer_messages(answer, text), buttons=not answer.escalated)
+
+    def render_check(self, check: DraftCheck, holding: str) -> Outgoing:
+        """A draft check as embeds."""
+        return Outgoing(embeds.check_messages(check, holding))
+
+    def render_text(self, text: str) -> Outgoing:
+        """Plain text from Lines as embeds."""
+        return Outgoing(embeds.plain_messages(text))
 
 
-class ChannelReply:
+class ChannelReply(EmbedRendering):
     """Replies in ``target`` (a thread, channel or DM), as a reply to ``reference`` if given."""
 
     def __init__(
@@ -86,18 +98,6 @@ class ChannelReply:
                 await self._typing
             self._typing = None
 
-    def render_answer(self, answer: Answer, text: str) -> Outgoing:
-        """The answer as embeds, with the feedback buttons unless it is a holding reply."""
-        return _answer(answer, text)
-
-    def render_check(self, check: DraftCheck, holding: str) -> Outgoing:
-        """A draft check as embeds."""
-        return Outgoing(embeds.check_messages(check, holding))
-
-    def render_text(self, text: str) -> Outgoing:
-        """Plain text from Lines as embeds."""
-        return Outgoing(embeds.plain_messages(text))
-
     def send(self, rendered: Outgoing) -> str | None:
         """Send in ``target``; the first message's ``channel:message`` (it has the buttons)."""
 
@@ -118,7 +118,7 @@ class ChannelReply:
             log.error("could not tell the member: %s", exc)
 
 
-class InteractionReply:
+class InteractionReply(EmbedRendering):
     """Replies through ``interaction``, seen only by the person who acted when ``ephemeral``.
 
     ``plain`` sends an answer as one line of escaped text (the "Ask a person" holding reply)
@@ -152,15 +152,7 @@ class InteractionReply:
         """The answer as embeds with buttons, or as one escaped line when ``plain``."""
         if self.plain:
             return Outgoing(content=embeds.escape(text))
-        return _answer(answer, text)
-
-    def render_check(self, check: DraftCheck, holding: str) -> Outgoing:
-        """A draft check as embeds."""
-        return Outgoing(embeds.check_messages(check, holding))
-
-    def render_text(self, text: str) -> Outgoing:
-        """Plain text from Lines as embeds."""
-        return Outgoing(embeds.plain_messages(text))
+        return super().render_answer(answer, text)
 
     def send(self, rendered: Outgoing) -> str | None:
         """Send through the interaction; the first follow-up's ``channel:message``, if any."""
