@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.fakes.discord_api import BOT, MEMBER, OTHER_BOT, TEXT_CHANNEL
-from tests.surfaces.discord.conftest import run, running, sentinel
+from tests.surfaces.discord.conftest import ask_command, run, running, sentinel
 
 QUESTION = "How do we talk about people crossing the Channel?"
 
@@ -55,15 +55,7 @@ def test_direct_message_is_answered_in_the_dm(discord_settings, lines_advisor):
 def test_slash_command_is_deferred_and_answered_only_to_the_asker(discord_settings, lines_advisor):
     async def scenario():
         async with running(discord_settings, lines_advisor) as (_bot, fake):
-            interaction = await fake.interact(
-                2,
-                {
-                    "id": "1",
-                    "name": "ask",
-                    "type": 1,
-                    "options": [{"name": "question", "type": 3, "value": QUESTION}],
-                },
-            )
+            interaction = await fake.interact(2, ask_command(QUESTION))
             callback = (
                 await fake.wait_for("POST", rf"/interactions/{interaction}/[^/]+/callback")
             )[0]
