@@ -115,7 +115,7 @@ class Conversation:
         return answer
 
     def hand_over(self, question: Question, reply: Reply) -> Answer | None:
-        """ "Ask a person": hand ``question`` to staff once per ``question.origin.event_id``
+        """Hand ``question`` to staff ("Ask a person") once per ``question.origin.event_id``
         and tell the member where the reply will come.
 
         A repeat is told privately that the staff team already has it; a failure, that

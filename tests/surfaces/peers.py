@@ -106,7 +106,7 @@ class SlackPeer:
         return name
 
     def check_message(self, text: str, *, mine: bool = False) -> str:
-        """ "Check with Lines" on a message saying ``text`` (the member's own if ``mine``,
+        """The "Check with Lines" action on a message saying ``text`` (the member's own if ``mine``,
         else someone else's); returns a handle on its replies."""
         author = self.member if mine else "UAUTHOR"
         ts = self.fake.add_member_message("CPUBLIC", author, text)
@@ -210,7 +210,7 @@ class DiscordPeer:
         return self._call(self.fake.interact(2, discord_conftest.check_command(draft)))
 
     def check_message(self, text: str, *, mine: bool = False) -> str:
-        """ "Check with Lines" on a message saying ``text`` (the member's own if ``mine``,
+        """The "Check with Lines" action on a message saying ``text`` (the member's own if ``mine``,
         else someone else's); returns the interaction id."""
         author = discord_api.MEMBER if mine else discord_api.STAFFER
         target = self.fake.add_message(discord_api.TEXT_CHANNEL, author, text)

@@ -29,7 +29,7 @@ class Clicks(Protocol):
         ...
 
     async def on_ask_person(self, interaction: discord.Interaction) -> None:
-        """ "Ask a person" under an answer."""
+        """The "Ask a person" button under an answer."""
         ...
 
     async def on_staff_action(
