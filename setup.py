@@ -1,8 +1,9 @@
-"""Build hook: ship the sample knowledge base and the settings template inside the package.
+"""Build hook: ship the sample knowledge base inside the package.
 
 Everything else about the build is in pyproject.toml. The checkout keeps the sample where
-people look for it (``knowledge/``, ``.env.example``; ``make demo`` indexes it there); a built
-wheel gets a copy as ``bot/sample/`` for ``lines init`` to hand out, so the two cannot drift.
+people look for it (``knowledge/``; ``make demo`` indexes it there); a built wheel gets a copy
+as ``bot/sample/knowledge`` for ``lines init`` to hand out, so the two cannot drift. The
+``.env`` that ``lines init`` writes comes from the settings' declarations, not from a file.
 """
 
 import shutil
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parent
 
 
 class BuildWithSample(build_py):
-    """``build_py`` that also copies ``knowledge/`` and ``.env.example`` to ``bot/sample/``."""
+    """``build_py`` that also copies ``knowledge/`` to ``bot/sample/``."""
 
     def run(self) -> None:
         super().run()
@@ -23,7 +24,6 @@ class BuildWithSample(build_py):
             return
         sample = Path(self.build_lib) / "bot" / "sample"
         shutil.copytree(ROOT / "knowledge", sample / "knowledge", dirs_exist_ok=True)
-        shutil.copyfile(ROOT / ".env.example", sample / "env.example")
 
 
 setup(cmdclass={"build_py": BuildWithSample})

@@ -213,7 +213,7 @@ def main() -> int:
                 print(f"ingest of {folder} failed: {report.failed}", file=sys.stderr)
                 return 1
             advisor = build_advisor(settings, embeddings=embeddings)
-            checker = DraftChecker(RuleBook(settings, embeddings), advisor.detector, queue=None)
+            checker = DraftChecker(RuleBook(advisor.index), advisor.detector, queue=None)
             rule_counts[name] = len(checker.rulebook.guidance().rules)
             drafts = [d for d in all_drafts if d["corpus"] == name and not d.get("escalate")]
             sensitive = [d for d in all_drafts if d["corpus"] == name and d.get("escalate")]

@@ -88,7 +88,7 @@ def whole_units(root: Path) -> set[str]:
         if not path.is_file() or path.name.endswith(".meta.yaml") or "policy" in path.parts:
             continue
         try:
-            document = load(path)
+            document = load(path, max_file_mb=Settings.default("max_file_mb"))
         except Exception:  # a document the loader refuses has no units to compare with
             continue
         for section in document.sections:
@@ -188,7 +188,7 @@ def evaluate_knowledge(
     # queue=False: the evaluation must not fill (or even open) the staff queue.
     advisor = build_advisor(settings, embeddings=embeddings, queue=False)
     if dense_only:
-        advisor.retriever = ChromaRetriever(settings, embeddings, use_bm25=False)
+        advisor.retriever = ChromaRetriever(advisor.index, use_bm25=False)
     return score(name, advisor, cases, off_topic, whole_units(root), args.verbose)
 
 

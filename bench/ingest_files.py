@@ -22,14 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
 
 HOSTILE = ["alias-bomb", "docx-xxe", "docx-huge-node", "docx-malformed", "pdf-parent-loop"]
 
 
 def _settings(base: Path, knowledge: Path):
-    from bot.settings import Settings
-
     return Settings(
         knowledge_dirs=(knowledge,),
         chroma_dir=base / "chroma",
@@ -81,7 +79,7 @@ def refuse(path: Path) -> dict:
     before = _peak_kb()
     started = time.perf_counter()
     try:
-        load(path)
+        load(path, max_file_mb=Settings.default("max_file_mb"))
         reason = "NOT REFUSED"
     except LoadError as exc:
         reason = str(exc)

@@ -22,9 +22,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.answer import Answer, Detection, Escalation, EscalationKind, Passage, Question, Reply
+from bot.errors import LinesError
+
+if TYPE_CHECKING:  # only for the type: the advisor itself never touches Chroma
+    from bot.index.connection import IndexConnection
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,6 @@ TOO_LONG_TEXT = (
     "That message is longer than I can read ({length:,} characters; my limit is {limit:,}). "
     "Please send the question on its own, in a shorter message."
 )
-MAX_QUESTION_CHARS = 4000
 # The escalation check reads at most this much of an over-long message (its start and its
 # end, where a disclosure is likeliest): Slack's longest message, so work stays bounded
 # even for a megabyte pasted into the command line.
@@ -103,13 +106,18 @@ class Advisor:
         answerer: Answerer,
         detector: Detector | None = None,
         queue: EscalationQueue | None = None,
-        max_question_chars: int = MAX_QUESTION_CHARS,
+        *,
+        max_question_chars: int,
+        index: IndexConnection | None = None,
     ) -> None:
         self.retriever = retriever
         self.answerer = answerer
         self.detector = detector
         self.queue = queue
         self.max_question_chars = max_question_chars
+        # The index the retriever reads, for the parts that read it beside the advisor (the
+        # draft checker's rules, the corrections sweep): one connection per process.
+        self.index = index
 
     def ask(self, question: Question) -> Answer:
         """Answer ``question``, or hand it to staff with a holding reply.
@@ -249,8 +257,6 @@ def check_for_staff(
 
 def _describe(exc: Exception) -> str:
     """A short, question-free description of an error, for staff and logs."""
-    from bot.errors import LinesError
-
     if isinstance(exc, LinesError):
         return str(exc).splitlines()[0][:200]
     return type(exc).__name__

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.inbound import clean_text
+
 EscalationKind = Literal["no_guidance", "sensitive", "requested"]
 # What a member is told about where a reply will come, by ``Origin.reply_in``.
 WHERE = {"thread": "in this thread", "channel": "here", "dm": "in a direct message"}
@@ -20,6 +22,9 @@ class Turn:
 
     author: Literal["member", "bot", "staff"]
     text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", clean_text(self.text))
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,10 @@ class Question:
     text: str
     origin: Origin = field(default_factory=Origin)
     history: tuple[Turn, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The door: whatever a surface read, the question is clean text from here on.
+        object.__setattr__(self, "text", clean_text(self.text))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -65,7 +64,7 @@ def test_a_non_editable_install_answers_and_escalates_from_any_folder(tmp_path):
         f"{borrowed_dependencies(tmp_path / 'deps')}\n"
     )
 
-    clean = {f.name.upper() for f in fields(Settings)} | {"PYTHONPATH", "VIRTUAL_ENV"}
+    clean = {name.upper() for name in Settings.model_fields} | {"PYTHONPATH", "VIRTUAL_ENV"}
     env = {k: v for k, v in os.environ.items() if k not in clean}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
 

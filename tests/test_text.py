@@ -6,9 +6,8 @@ from pathlib import Path
 
 from bot.index.units import units_of
 from bot.ingest.chunking import chunk_sections
-from bot.ingest.loaders import load
 from bot.text import blocks, is_whole_sentence, join_wrapped, sentences
-from tests.ingest.documents import docx_bytes, pdf_bytes, with_sidecar
+from tests.ingest.documents import docx_bytes, load, pdf_bytes, with_sidecar
 
 WRAPPED_MARKDOWN = """# Guide
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.answer import Passage
-from bot.settings import Settings
+from bot.index.connection import IndexConnection
 
 log = logging.getLogger(__name__)
 
@@ -165,34 +165,29 @@ class IndexState:
         return out
 
 
-def document_states(settings: Settings) -> IndexState:
+def document_states(index: IndexConnection) -> IndexState:
     """Every document the manifest lists, with its dates read from one of its chunks.
 
     One manifest read and one ``collection.get`` of a chunk per document. Raises whatever the
     manifest store or Chroma raise (the callers decide how to degrade).
     """
-    from bot.index.manifest import open_manifest_store
-    from bot.index.vectorstore import open_collection
-
-    manifests = open_manifest_store(settings)
-    stamp = manifests.stamp()
-    if stamp is None:
-        return IndexState(None)
-    manifest = manifests.load()
-    entries = [
-        (root, rel, entry)
-        for root, files in sorted(manifest.sources.items())
-        for rel, entry in sorted(files.items())
-        if entry.chunk_ids
-    ]
-    metas: dict[str, dict] = {}
-    if entries:
-        # The embedder is built lazily, so opening the collection only to read metadata is free.
-        collection = open_collection(settings, name=manifest.collection, create=False)
-        got = collection.get(
-            ids=[entry.chunk_ids[0] for _, _, entry in entries], include=["metadatas"]
-        )
-        metas = dict(zip(got["ids"], got["metadatas"], strict=True))
+    settings = index.settings
+    with index.reading() as read:
+        if read.stamp is None:
+            return IndexState(None)
+        manifest = index.manifests.load()
+        entries = [
+            (root, rel, entry)
+            for root, files in sorted(manifest.sources.items())
+            for rel, entry in sorted(files.items())
+            if entry.chunk_ids
+        ]
+        metas: dict[str, dict] = {}
+        if entries:
+            got = read.collection(manifest.collection).get(
+                ids=[entry.chunk_ids[0] for _, _, entry in entries], include=["metadatas"]
+            )
+            metas = dict(zip(got["ids"], got["metadatas"], strict=True))
     documents = []
     for root, rel, entry in entries:
         meta = metas.get(entry.chunk_ids[0]) or {}
@@ -214,4 +209,4 @@ def document_states(settings: Settings) -> IndexState:
                 chunks=len(entry.chunk_ids),
             )
         )
-    return IndexState(stamp, tuple(documents))
+    return IndexState(read.stamp, tuple(documents))

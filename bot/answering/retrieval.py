@@ -18,9 +18,10 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from bot.answer import Passage, Question
@@ -28,7 +29,7 @@ from bot.answering.glossary import Vocabulary, find_acronyms, weight_held
 from bot.answering.lifecycle import EXPIRED, expired, review_date, today
 from bot.errors import LinesError
 from bot.index.chunks import keyword_text, passage_from
-from bot.index.manifest import open_manifest_store
+from bot.index.connection import IndexConnection, IndexRead
 from bot.settings import Settings
 from bot.text import search_text, terms
 
@@ -72,8 +73,6 @@ class BM25:
     """
 
     def __init__(self, ids: list[str], texts: list[str], k1: float = 1.4, b: float = 0.75) -> None:
-        import numpy as np
-
         self.ids = ids
         self.index = {chunk_id: i for i, chunk_id in enumerate(ids)}
         docs = [Counter(terms(t)) for t in texts]
@@ -118,8 +117,6 @@ class BM25:
 
     def top(self, query: str, n: int) -> list[tuple[str, float]]:
         """The ``n`` best (chunk id, score) pairs, best first; only chunks sharing a term."""
-        import numpy as np
-
         scores = np.zeros(len(self.ids), dtype=np.float32)
         for term in set(terms(query)):
             if term in self.weights:
@@ -134,33 +131,52 @@ class BM25:
 
 @dataclass
 class _IndexView:
+    """What retrieval knows of the index at one manifest stamp (the collection is opened
+    through the connection for each read, so a view never holds a client)."""
+
     stamp: object
-    collection: object
+    collection: str  # the physical collection the manifest names
     live_ids: frozenset[str]
     bm25: BM25 | None
     vocabulary: Vocabulary = field(default_factory=Vocabulary)  # word weights and acronyms
     expansion_vectors: dict[str, Any] = field(default_factory=dict)
     by_source: dict[str, list[str]] = field(default_factory=dict)  # source -> chunk ids
+    replaced_by: dict[str, str] = field(default_factory=dict)  # superseded source -> its successor
+
+    def current_end(self, source: str) -> str | None:
+        """The current document at the end of ``source``'s chain of replacements (``source``
+        itself when it is current); None for a loop, which ingest refuses anyway."""
+        seen: set[str] = set()
+        while source in self.replaced_by:
+            if source in seen:
+                return None
+            seen.add(source)
+            source = self.replaced_by[source]
+        return source
 
 
 class ChromaRetriever:
-    """Implements ``bot.advisor.Retriever`` over the project's Chroma collection."""
+    """Implements ``bot.advisor.Retriever`` over the index ``index`` connects to.
+
+    ``embeddings`` embeds questions (default: the connection's embedder).
+    """
 
     def __init__(
         self,
-        settings: Settings,
-        embeddings: Embeddings,
+        index: IndexConnection,
+        embeddings: Embeddings | None = None,
         *,
         use_bm25: bool = True,
         top_k: int | None = None,
         min_relevance: float | None = None,
     ) -> None:
+        settings = index.settings
+        self.index = index
         self.settings = settings
-        self.embeddings = embeddings
+        self.embeddings = embeddings if embeddings is not None else index.embeddings
         self.use_bm25 = use_bm25
         self.top_k = top_k or settings.top_k
         self.min_relevance = settings.min_relevance if min_relevance is None else min_relevance
-        self._manifests = open_manifest_store(settings)
         self._view: _IndexView | None = None
         self._lock = threading.Lock()
 
@@ -177,17 +193,20 @@ class ChromaRetriever:
         """
         view = None
         for attempt in range(VIEW_ATTEMPTS):
-            try:
-                view = self._current_view(stale=view)
-                passages = self._retrieve_from(view, question)
-            except _StaleView as exc:
-                log.info("index changed while answering (%s); reloading", exc)
-                continue
-            if attempt == VIEW_ATTEMPTS - 1 or self._manifests.stamp() == view.stamp:
+            with self.index.reading() as read:
+                try:
+                    view = self._current_view(read, stale=view)
+                    passages = self._retrieve_from(view, read, question)
+                except _StaleView as exc:
+                    log.info("index changed while answering (%s); reloading", exc)
+                    continue
+            if attempt == VIEW_ATTEMPTS - 1 or self.index.stamp() == view.stamp:
                 return passages
         raise IndexNotReady(_CHANGING)
 
-    def _retrieve_from(self, view: _IndexView, question: Question) -> list[Passage]:
+    def _retrieve_from(
+        self, view: _IndexView, read: IndexRead, question: Question
+    ) -> list[Passage]:
         query = search_text(question)
         vocabulary = view.vocabulary
         expansions = vocabulary.expansions(query)
@@ -199,6 +218,7 @@ class ChromaRetriever:
         keyword_query = " ".join([query, *expansions])
         result = _query(
             view,
+            read,
             query_embeddings=[vector],
             n_results=min(CANDIDATES, max(len(view.live_ids), 1)),
             include=["documents", "metadatas", "distances"],
@@ -208,15 +228,15 @@ class ChromaRetriever:
             if chunk_id in view.live_ids:
                 hits[chunk_id] = passage_from(chunk_id, text, meta, similarity)
 
-        ranked = self._fuse(view, keyword_query, vector, hits)
+        ranked = self._fuse(view, read, keyword_query, vector, hits)
         passages = [p for p in ranked if self._relevant(view, asked, alternatives, p)]
         if not passages:
             return []
-        passages = _drop_expired(self._replace_superseded(view, vector, passages))
+        passages = _drop_expired(self._replace_superseded(view, read, vector, passages))
         if not passages or passages[0].status == EXPIRED:
             return passages  # only an expired document matched: the answer says so, cites nothing
         # Limit the output, not the input: the composer picks the units worth showing.
-        passages = self._with_siblings(view, vector, passages[: self.top_k])
+        passages = self._with_siblings(view, read, vector, passages[: self.top_k])
         return [self._dated(p) for p in passages]
 
     def ensure_ready(self) -> None:
@@ -225,11 +245,17 @@ class ChromaRetriever:
         The advisor keeps answering members honestly without an index; a maintainer at the
         command line wants to be told to run ingest instead.
         """
-        self._current_view()
+        self.vocabulary()
 
     def vocabulary(self) -> Vocabulary:
         """The words of the index as it is now (term weights and acronyms), for the composer."""
-        return self._current_view().vocabulary
+        for _ in range(VIEW_ATTEMPTS):
+            with self.index.reading() as read:
+                try:
+                    return self._current_view(read).vocabulary
+                except _StaleView as exc:
+                    log.info("index changed while loading the view (%s)", exc)
+        raise IndexNotReady(_CHANGING)
 
     # -- internals ---------------------------------------------------------------------------
     def _relevant(
@@ -251,7 +277,7 @@ class ChromaRetriever:
         )
 
     def _with_siblings(
-        self, view: _IndexView, vector: list[float], passages: list[Passage]
+        self, view: _IndexView, read: IndexRead, vector: list[float], passages: list[Passage]
     ) -> list[Passage]:
         """The passages, then the other sections of the best (short) documents.
 
@@ -267,7 +293,7 @@ class ChromaRetriever:
                 wanted.extend(i for i in ids if i not in have and i in view.live_ids)
         if not wanted:
             return passages
-        got = _get(view, wanted, ["documents", "metadatas", "embeddings"])
+        got = _get(view, read, wanted, ["documents", "metadatas", "embeddings"])
         siblings = [
             passage_from(chunk_id, text, meta, _cosine(vector, emb))
             for chunk_id, text, meta, emb in zip(
@@ -279,8 +305,6 @@ class ChromaRetriever:
         return passages + sorted(siblings, key=lambda p: order.get(p.chunk_id, 0))
 
     def _query_vector(self, view: _IndexView, query: str, expansions: Sequence[str]) -> list[float]:
-        import numpy as np
-
         vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
         extra = [view.expansion_vectors[e] for e in expansions if e in view.expansion_vectors]
         if not extra:
@@ -289,7 +313,12 @@ class ChromaRetriever:
         return (combined / (np.linalg.norm(combined) or 1.0)).tolist()
 
     def _fuse(
-        self, view: _IndexView, query: str, vector: list[float], hits: dict[str, Passage]
+        self,
+        view: _IndexView,
+        read: IndexRead,
+        query: str,
+        vector: list[float],
+        hits: dict[str, Passage],
     ) -> list[Passage]:
         dense = sorted(hits.values(), key=lambda p: p.score, reverse=True)
         if not self.use_bm25 or view.bm25 is None:
@@ -297,7 +326,7 @@ class ChromaRetriever:
         keyword = [(i, s) for i, s in view.bm25.top(query, CANDIDATES) if i in view.live_ids]
         missing = [i for i, _ in keyword if i not in hits]
         if missing:
-            got = _get(view, missing, ["documents", "metadatas", "embeddings"])
+            got = _get(view, read, missing, ["documents", "metadatas", "embeddings"])
             for chunk_id, text, meta, emb in zip(
                 got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
             ):
@@ -312,14 +341,14 @@ class ChromaRetriever:
         return [hits[i] for i in sorted(rrf, key=rrf.__getitem__, reverse=True)]
 
     def _replace_superseded(
-        self, view: _IndexView, vector: list[float], passages: list[Passage]
+        self, view: _IndexView, read: IndexRead, vector: list[float], passages: list[Passage]
     ) -> list[Passage]:
         out: dict[str, Passage] = {}  # by chunk id, so a replacement that also matched is kept once
         for passage in passages:
             if passage.status != "superseded":
                 out.setdefault(passage.chunk_id, passage)
                 continue
-            replacement = self._best_in(view, vector, passage.superseded_by or "")
+            replacement = self._best_in(view, read, vector, passage.superseded_by or "")
             if replacement is None:
                 log.warning(
                     "%s is superseded by %r, which is not indexed: not citing it",
@@ -329,7 +358,7 @@ class ChromaRetriever:
                 continue
             note = f"{passage.title} ({passage.date})" if passage.date else passage.title
             kept = out.get(replacement.chunk_id, replacement)
-            out[replacement.chunk_id] = _with(
+            out[replacement.chunk_id] = replace(
                 kept, replaces=note, score=max(kept.score, passage.score)
             )
         return list(out.values())
@@ -339,11 +368,19 @@ class ChromaRetriever:
         due = review_date(
             passage.kind, passage.date, passage.review_by, self.settings.line_review_months
         )
-        return passage if due == passage.review_by else _with(passage, review_by=due)
+        return passage if due == passage.review_by else replace(passage, review_by=due)
 
-    def _best_in(self, view: _IndexView, vector: list[float], source: str) -> Passage | None:
+    def _best_in(
+        self, view: _IndexView, read: IndexRead, vector: list[float], source: str
+    ) -> Passage | None:
+        """The best current passage of ``source``'s replacement, following a chain of
+        replacements (D replaced by E, E by F) to the current end."""
+        source = view.current_end(source) or ""
+        if not source:
+            return None
         result = _query(
             view,
+            read,
             query_embeddings=[vector],
             n_results=1,
             where={"$and": [{"source": source}, {"status": "current"}]},
@@ -354,29 +391,25 @@ class ChromaRetriever:
                 return passage_from(chunk_id, text, meta, similarity)
         return None
 
-    def _current_view(self, stale: _IndexView | None = None) -> _IndexView:
-        """The view of the manifest's current state; ``stale`` is one found out of date."""
-        stamp = self._manifests.stamp()
+    def _current_view(self, read: IndexRead, stale: _IndexView | None = None) -> _IndexView:
+        """The view of the index at ``read``'s stamp; ``stale`` is one found out of date."""
+        stamp = read.stamp
         view = self._view
         if view is not None and view.stamp == stamp and view is not stale:
             return view
         with self._lock:
-            for _ in range(VIEW_ATTEMPTS):
-                view = self._view
-                if view is not None and view.stamp == stamp and view is not stale:
-                    return view
-                try:
-                    self._view = self._load_view(stamp)
-                    return self._view
-                except _StaleView as exc:  # changed while loading: read the manifest again
-                    log.info("index changed while loading the view (%s)", exc)
-                    stamp = self._manifests.stamp()
-        raise IndexNotReady(_CHANGING)
+            view = self._view
+            if view is not None and view.stamp == stamp and view is not stale:
+                return view
+            try:
+                self._view = self._load_view(read)
+            except _StaleView as exc:  # changed while loading: the caller reads again
+                log.info("index changed while loading the view (%s)", exc)
+                raise
+            return self._view
 
     def _acronyms(self, texts: Sequence[str]) -> tuple[dict[str, str], dict[str, Any]]:
         """The acronyms the live documents define, and a vector for each form of each."""
-        import numpy as np
-
         acronyms = find_acronyms(texts)
         forms = sorted({*acronyms, *acronyms.values()})
         if not forms:
@@ -384,29 +417,20 @@ class ChromaRetriever:
         vectors = np.asarray(self.embeddings.embed_documents(forms), dtype=np.float32)
         return acronyms, dict(zip(forms, vectors, strict=True))
 
-    def _load_view(self, stamp: object) -> _IndexView:
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        from bot.index.vectorstore import open_collection
-
-        if stamp is None:
+    def _load_view(self, read: IndexRead) -> _IndexView:
+        if read.stamp is None:
             raise IndexNotReady(no_index_message(self.settings))
-        manifest = self._manifests.load()
+        manifest = self.index.manifests.load()
         live = manifest.live_ids
-        if self._view is not None and not self.settings.chroma_url:
-            # Another process rewrote the index: drop Chroma's cached client so we read it
-            # afresh. Views already handed out keep their own client and stay usable.
-            SharedSystemClient.clear_system_cache()
-        try:
-            collection = open_collection(
-                self.settings, self.embeddings, name=manifest.collection, create=False
-            )
-        except Exception as exc:
-            raise _StaleView(f"collection {manifest.collection}: {exc}") from exc
+        replaced_by: dict[str, str] = {}
+        for files in manifest.sources.values():
+            for rel, entry in files.items():
+                if entry.status == "superseded" and entry.superseded_by:
+                    replaced_by.setdefault(rel, entry.superseded_by)
         bm25, vocabulary, vectors, by_source = None, Vocabulary(), {}, {}
+        view = _IndexView(read.stamp, manifest.collection, live, None, replaced_by=replaced_by)
         if self.use_bm25 and live:
-            view = _IndexView(stamp, collection, live, None)
-            got = _get(view, sorted(live), ["documents", "metadatas"])
+            got = _get(view, read, sorted(live), ["documents", "metadatas"])
             texts = [
                 keyword_text(d, m) for d, m in zip(got["documents"], got["metadatas"], strict=True)
             ]
@@ -415,7 +439,9 @@ class ChromaRetriever:
             vocabulary = bm25.vocabulary(acronyms)
             by_source = _by_source(got["ids"], got["metadatas"])
         log.info("loaded index view: %d live chunks", len(live))
-        return _IndexView(stamp, collection, live, bm25, vocabulary, vectors, by_source)
+        return _IndexView(
+            read.stamp, manifest.collection, live, bm25, vocabulary, vectors, by_source, replaced_by
+        )
 
 
 def _drop_expired(passages: list[Passage]) -> list[Passage]:
@@ -431,8 +457,8 @@ def _drop_expired(passages: list[Passage]) -> list[Passage]:
         return kept
     best = passages[0]
     if kept:
-        return [_with(kept[0], expired_match=best.title, expired_on=best.expires), *kept[1:]]
-    return [_with(best, status=EXPIRED, expired_match=best.title, expired_on=best.expires)]
+        return [replace(kept[0], expired_match=best.title, expired_on=best.expires), *kept[1:]]
+    return [replace(best, status=EXPIRED, expired_match=best.title, expired_on=best.expires)]
 
 
 def _by_source(ids: Sequence[str], metadatas: Sequence[dict]) -> dict[str, list[str]]:
@@ -447,10 +473,19 @@ def _by_source(ids: Sequence[str], metadatas: Sequence[dict]) -> dict[str, list[
     return out
 
 
-def _query(view: _IndexView, **kwargs) -> dict:
-    """``collection.query`` on the view's collection; a vanished collection means a stale view."""
+def _collection(view: _IndexView, read: IndexRead):
+    """The view's collection; a vanished collection means a stale view."""
     try:
-        result = view.collection.query(**kwargs)
+        return read.collection(view.collection)
+    except Exception as exc:
+        raise _StaleView(f"collection {view.collection}: {type(exc).__name__}: {exc}") from exc
+
+
+def _query(view: _IndexView, read: IndexRead, **kwargs) -> dict:
+    """``collection.query`` on the view's collection; a vanished collection means a stale view."""
+    collection = _collection(view, read)
+    try:
+        result = collection.query(**kwargs)
     except Exception as exc:
         raise _StaleView(f"query failed: {type(exc).__name__}: {exc}") from exc
     # A search index may still hold a chunk whose record was just deleted: it comes back
@@ -463,10 +498,11 @@ def _query(view: _IndexView, **kwargs) -> dict:
     return result
 
 
-def _get(view: _IndexView, ids: list[str], include: list[str]) -> dict:
+def _get(view: _IndexView, read: IndexRead, ids: list[str], include: list[str]) -> dict:
     """``collection.get`` of chunks the view lists; any of them missing means a stale view."""
+    collection = _collection(view, read)
     try:
-        got = view.collection.get(ids=ids, include=include)
+        got = collection.get(ids=ids, include=include)
     except Exception as exc:
         raise _StaleView(f"get failed: {type(exc).__name__}: {exc}") from exc
     if len(got["ids"]) != len(set(ids)):
@@ -485,14 +521,6 @@ def _query_hits(result: dict):
     )
 
 
-def _with(passage: Passage, **changes) -> Passage:
-    from dataclasses import replace
-
-    return replace(passage, **changes)
-
-
 def _cosine(a, b) -> float:
-    import numpy as np
-
     a, b = np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
     return float(a @ b / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))

@@ -17,10 +17,7 @@ import logging
 import threading
 from collections.abc import Sequence
 
-from langchain_core.embeddings import Embeddings
-
 from bot.advisor import (
-    Advisor,
     Detection,
     Detector,
     EscalationQueue,
@@ -34,7 +31,7 @@ from bot.check.matching import Draft, Match, TermMatcher
 from bot.check.rulebook import RuleBook
 from bot.check.rules import Guidance
 from bot.check.rules import Origin as RuleOrigin
-from bot.settings import Settings
+from bot.inbound import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +61,7 @@ class DraftChecker:
         and a failing detector hands the draft to staff rather than guessing (as the
         advisor does for a question).
         """
+        text = clean_text(text)
         origin = origin or Origin()
         question = Question(text=text, origin=origin)
         # Detection comes before the rules are read, as it comes before retrieval for a
@@ -90,6 +88,7 @@ class DraftChecker:
     def check_wording(self, text: str, guidance: Guidance | None = None) -> DraftCheck:
         """Findings and framing notes only, without the escalation check (for evaluation)."""
         guidance = guidance if guidance is not None else self.rulebook.guidance()
+        text = clean_text(text)
         draft = Draft(text)
         matches = self._matches(guidance, draft)
         notes = framing_notes(draft, guidance.framing)
@@ -101,30 +100,6 @@ class DraftChecker:
                 self._matcher = (guidance, TermMatcher(guidance.rules))
             matcher = self._matcher[1]
         return matcher.find(draft)
-
-
-def build_checker(
-    settings: Settings,
-    *,
-    embeddings: Embeddings | None = None,
-    advisor: Advisor | None = None,
-) -> DraftChecker:
-    """The checker a surface uses, sharing the advisor's detector and queue when given one.
-
-    Without an advisor, one is built from ``settings`` (``bot.factory``) so the checker uses
-    exactly the escalation detector and queue questions use.
-    """
-    if advisor is None:
-        from bot.factory import build_advisor
-
-        advisor = build_advisor(settings, embeddings=embeddings)
-    # Reading rules never embeds anything; the advisor's embedder saves loading a second one.
-    embeddings = embeddings or getattr(advisor.retriever, "embeddings", None)
-    if embeddings is None:
-        from bot.index.embedding import build_embeddings
-
-        embeddings = build_embeddings(settings.embedding_model)
-    return DraftChecker(RuleBook(settings, embeddings), advisor.detector, advisor.queue)
 
 
 # -- numbering ---------------------------------------------------------------------------------

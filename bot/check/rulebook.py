@@ -19,14 +19,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from langchain_core.embeddings import Embeddings
-
 from bot.answering.lifecycle import expired, today
 from bot.answering.retrieval import IndexNotReady, no_index_message
 from bot.check.rules import Guidance, Origin, SectionText, extract
 from bot.index.chunks import passage_from
-from bot.index.manifest import open_manifest_store
-from bot.settings import Settings
+from bot.index.connection import IndexConnection
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +40,9 @@ class RuleBook:
     Thread-safe: surfaces may check drafts from several threads at once.
     """
 
-    def __init__(self, settings: Settings, embeddings: Embeddings) -> None:
-        self.settings = settings
-        self.embeddings = embeddings
-        self._manifests = open_manifest_store(settings)
+    def __init__(self, index: IndexConnection) -> None:
+        self.index = index
+        self.settings = index.settings
         self._stamp: object = None
         self._guidance: Guidance | None = None
         self._lock = threading.Lock()
@@ -56,33 +52,25 @@ class RuleBook:
 
         Raises ``IndexEmpty`` when nothing has been ingested into this index.
         """
-        stamp = self._manifests.stamp()
+        stamp = self.index.stamp()
         if stamp is None:
             raise IndexEmpty(no_index_message(self.settings))
         # Expiry is judged on the day, as retrieval judges it: the date is part of the key.
         key = (stamp, today())
         with self._lock:
             if self._guidance is None or key != self._stamp:
-                self._guidance = self._load(reopen=self._guidance is not None, on=key[1])
+                self._guidance = self._load(stamp, on=key[1])
                 self._stamp = key
             return self._guidance
 
-    def _load(self, reopen: bool, on: dt.date) -> Guidance:
-        from bot.index.vectorstore import open_collection
-
-        if reopen and not self.settings.chroma_url:
-            # Another process rewrote the index: drop Chroma's cached client (as retrieval
-            # does) so the chunks are read afresh rather than from a stale handle.
-            from chromadb.api.shared_system_client import SharedSystemClient
-
-            SharedSystemClient.clear_system_cache()
-        manifest = self._manifests.load()  # once: the collection it names and its chunks
-        if not manifest.live_ids:
-            return Guidance()
-        collection = open_collection(
-            self.settings, self.embeddings, name=manifest.collection, create=False
-        )
-        got = collection.get(ids=sorted(manifest.live_ids), include=["documents", "metadatas"])
+    def _load(self, stamp: object, on: dt.date) -> Guidance:
+        with self.index.reading(stamp) as read:
+            manifest = self.index.manifests.load()  # once: the collection it names and its chunks
+            if not manifest.live_ids:
+                return Guidance()
+            got = read.collection(manifest.collection).get(
+                ids=sorted(manifest.live_ids), include=["documents", "metadatas"]
+            )
         chunks = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         guidance = extract(sections_from_chunks(chunks, on))
         log.info(

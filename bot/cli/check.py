@@ -33,8 +33,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Check one draft and print the result; returns the exit code."""
     text = _draft(args)
-    from bot.check.checker import build_checker
     from bot.check.render import render_text
+    from bot.factory import build_checker
 
     # A missing index or a bad setting is a LinesError: the entry point reports it in one line.
     result = build_checker(settings).check(text)
@@ -51,7 +51,9 @@ def _draft(args: argparse.Namespace) -> str:
     if args.file:
         try:
             if args.file == "-":
-                text = sys.stdin.read()
+                # A paste cannot be "saved as UTF-8": bytes that are not text are shown as
+                # U+FFFD and the rest is checked (a sensitive draft still reaches staff).
+                text = _read_stdin()
             else:
                 text = Path(args.file).read_bytes().decode("utf-8-sig")
         except OSError as exc:
@@ -65,4 +67,16 @@ def _draft(args: argparse.Namespace) -> str:
             'check: give a draft, e.g. lines check "Our post about the new arrivals..."'
             " or --file draft.txt"
         )
+    return text
+
+
+def _read_stdin() -> str:
+    """All of stdin as text; bytes that are not UTF-8 become U+FFFD, with a note on stderr."""
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is None:  # already text (a test's StringIO, an embedding application)
+        return sys.stdin.read()
+    raw = binary.read()
+    text = raw.decode("utf-8-sig", errors="replace")
+    if text.count("\ufffd") > raw.count("\ufffd".encode()):
+        print("lines: check: some input was not UTF-8 text; it is shown as \ufffd", file=sys.stderr)
     return text

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """List (or count) the corrections due; the exit code. Posts nothing."""
     from bot.answering.lifecycle import document_states, today
     from bot.cli.escalations import printable
+    from bot.index.connection import IndexConnection
     from bot.staff.corrections import MAX_ATTEMPTS, find_due, note_text, recipient
     from bot.storage.store import EscalationStore
 
@@ -45,9 +46,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     store = EscalationStore.from_settings(settings)
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.correction_days)
-    due = find_due(
-        store.answers_since(since), document_states(settings), today(), store.correction_keys()
-    )
+    with IndexConnection(settings) as index:
+        state = document_states(index)
+    due = find_due(store.answers_since(since), state, today(), store.correction_keys())
     waiting = [
         r
         for r in store.list_corrections(limit=1000)

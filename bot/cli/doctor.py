@@ -103,7 +103,14 @@ def run_checks(settings: Settings, dotenv: Path) -> Iterator[Check]:
 
 # -- the checks ----------------------------------------------------------------------------------
 def check_settings(settings: Settings, dotenv: Path) -> Check:
-    """Settings were read (``lines`` refuses bad ones before any command runs)."""
+    """Settings were read, and ``Settings.load`` noticed nothing wrong in them.
+
+    A bad value never gets here (``lines`` refuses it, one line per variable, before any
+    command runs); what the same reading noticed without refusing, such as a misspelt
+    variable in ``.env`` that is therefore ignored, fails this check.
+    """
+    if settings.notices:
+        return Check("settings", False, "; ".join(settings.notices))
     if dotenv.is_file():
         where = f"{dotenv.resolve()} and the environment"
     else:

@@ -18,14 +18,16 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
+# onnxruntime reads this at import; set before the first import anywhere in the process.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 import numpy as np
+import onnxruntime as ort
 from langchain_core.embeddings import Embeddings
+from tokenizers import Tokenizer
 
 from bot.errors import ConfigError
 from bot.settings import EMBEDDING_MODELS
-
-# onnxruntime reads this at import; set before the first import anywhere in the process.
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +136,6 @@ class MiniLMEmbeddings(Embeddings):
         return self._session, self._tokenizer
 
     def _load_tokenizer(self):
-        from tokenizers import Tokenizer
-
         if not self.tokenizer_path.is_file():
             raise EmbeddingModelError(f"Tokenizer file not found: {self.tokenizer_path}")
         tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
@@ -144,8 +144,6 @@ class MiniLMEmbeddings(Embeddings):
         return tokenizer
 
     def _load_session(self):
-        import onnxruntime as ort
-
         path = self.model_path or default_model_path()
         if not path.is_file():
             raise EmbeddingModelError(f"Embedding model not found: {path}")
@@ -197,21 +195,27 @@ class CachedEmbeddings(Embeddings):
         self._lock = threading.Lock()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """One vector per text, in order; only texts not seen recently reach the model."""
+        """One vector per text, in order; only texts not seen recently reach the model.
+
+        The vectors found in the cache are taken under the lock, so a text another thread
+        evicts a moment later cannot go missing between the check and the read.
+        """
+        wanted = list(dict.fromkeys(texts))
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            found = {t: self._cache[t] for t in wanted if t in self._cache}
+            for text in found:
+                self._cache.move_to_end(text)
+        missing = [t for t in wanted if t not in found]
         if missing:
             computed = dict(zip(missing, self.inner.embed_documents(missing), strict=True))
+            found.update(computed)
             with self._lock:
                 for text, vector in computed.items():
                     self._cache[text] = vector
                     self._cache.move_to_end(text)
                 while len(self._cache) > self.size:
                     self._cache.popitem(last=False)
-        else:
-            computed = {}
-        with self._lock:
-            return [computed.get(t) or self._cache[t] for t in texts]
+        return [found[t] for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
         """The vector for one text (queries and documents are embedded alike here)."""

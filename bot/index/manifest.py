@@ -21,9 +21,13 @@ import json
 import os
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from chromadb.api import ClientAPI
+from chromadb.errors import NotFoundError
 
 from bot.index.vectorstore import open_client, open_collection, server_error
 from bot.settings import Settings
@@ -164,15 +168,16 @@ class ChromaManifestStore:
     in one request, so a reader's view only ever loses files whose chunks still exist.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, client: Callable[[], ClientAPI] | None = None) -> None:
         self.settings = settings
         self.name = f"{settings.collection}-manifest"
+        self._client = client  # the process's shared client (``IndexConnection``), if any
         self._collection = None
         self._saved: dict[str, str] = {}  # record id -> document, as last loaded or saved
 
     def _records(self, create: bool):
         if self._collection is None:
-            client = open_client(self.settings)
+            client = self._client() if self._client is not None else open_client(self.settings)
             if create:
                 self._collection = client.get_or_create_collection(
                     self.name, embedding_function=None
@@ -267,16 +272,17 @@ class ChromaManifestStore:
         self._saved = {**wanted, _STATE_ID: state}
 
 
-def open_manifest_store(settings: Settings) -> ManifestStore:
-    """The manifest store for ``settings``' index: in the Chroma server with ``CHROMA_URL``."""
+def open_manifest_store(
+    settings: Settings, client: Callable[[], ClientAPI] | None = None
+) -> ManifestStore:
+    """The manifest store for ``settings``' index: in the Chroma server with ``CHROMA_URL``
+    (through ``client()``, the process's shared client, when given)."""
     if settings.chroma_url:
-        return ChromaManifestStore(settings)
+        return ChromaManifestStore(settings, client)
     return FileManifestStore(manifest_path(settings), settings.collection)
 
 
 def _is_not_found(exc: Exception) -> bool:
-    from chromadb.errors import NotFoundError
-
     return isinstance(exc, NotFoundError) or "does not exist" in str(exc)
 
 

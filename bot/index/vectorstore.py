@@ -13,12 +13,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import threading
 from typing import Any
 from urllib.parse import urlparse
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import chromadb
+import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
@@ -42,15 +44,11 @@ class LangChainEmbeddingFunction(EmbeddingFunction[Documents]):
         self.model = model
 
     def __call__(self, input: Documents) -> Embeddings:
-        import numpy as np
-
         return [
             np.asarray(v, dtype=np.float32) for v in self.embeddings.embed_documents(list(input))
         ]
 
     def embed_query(self, input: Documents) -> Embeddings:
-        import numpy as np
-
         return [np.asarray(self.embeddings.embed_query(t), dtype=np.float32) for t in input]
 
     @staticmethod
@@ -103,6 +101,21 @@ def insecure_server_warning(settings: Settings) -> str | None:
     )
 
 
+# chromadb keeps one "system" per on-disk path for the whole process, created by the first
+# client and stopped when the last one closes; creating and closing clients from several
+# threads at once races on that shared table, so it is done under one lock.
+_CLIENTS = threading.Lock()
+
+
+def close_client(client: chromadb.ClientAPI) -> None:
+    """Close ``client``; the last client of an on-disk index releases its files and threads."""
+    with _CLIENTS:
+        try:
+            client.close()
+        except Exception as exc:  # closing must never take a reader down with it
+            log.warning("closing a Chroma client failed (%s)", type(exc).__name__)
+
+
 def open_client(settings: Settings) -> chromadb.ClientAPI:
     """A Chroma client: ``HttpClient`` when ``CHROMA_URL`` is set, else ``PersistentClient``.
 
@@ -119,10 +132,11 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
                 f"CHROMA_DIR={settings.chroma_dir}: cannot create the index folder "
                 f"({exc.strerror}); set CHROMA_DIR (or --db) to a folder you can write."
             ) from None
-        return chromadb.PersistentClient(
-            path=str(settings.chroma_dir),
-            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-        )
+        with _CLIENTS:
+            return chromadb.PersistentClient(
+                path=str(settings.chroma_dir),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+            )
     url = urlparse(settings.chroma_url)
     if url.scheme not in ("http", "https") or not url.hostname:
         raise SettingsError(
@@ -143,9 +157,10 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False, **auth)
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
-        return chromadb.HttpClient(
-            host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
-        )
+        with _CLIENTS:
+            return chromadb.HttpClient(
+                host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
+            )
     except Exception as exc:
         raise server_error(settings, exc) from None
 

@@ -36,7 +36,6 @@ __all__ = ["MAX_TEXT_CHARS", "Extracted", "LoadError", "LoadedDocument", "Sectio
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 HTML_SUFFIXES = (".html", ".htm")
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".pptx", *HTML_SUFFIXES)
-DEFAULT_MAX_FILE_MB = 50
 
 # Why a file we do not read is skipped, and what to do about it.
 _SKIP_REASONS = {
@@ -93,9 +92,7 @@ def skip_reason(path: Path) -> str:
     return f"unsupported file type ({shown}); supported: {', '.join(SUPPORTED_SUFFIXES)}"
 
 
-def load(
-    path: Path, root: Path | None = None, *, max_file_mb: int = DEFAULT_MAX_FILE_MB
-) -> LoadedDocument:
+def load(path: Path, root: Path | None = None, *, max_file_mb: int) -> LoadedDocument:
     """Read ``path`` into metadata and sections, or raise ``LoadError`` with a one-line reason.
 
     ``root`` is the source folder (folder names there decide the kind). Whatever goes wrong

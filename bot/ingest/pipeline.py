@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
 
 from bot.errors import LinesError
@@ -41,6 +42,7 @@ from bot.index.embedding import build_embeddings
 from bot.index.manifest import FileEntry, Manifest, ManifestStore, open_manifest_store
 from bot.index.units import embed_units
 from bot.index.vectorstore import (
+    close_client,
     insecure_server_warning,
     open_client,
     open_collection,
@@ -151,8 +153,8 @@ def ingest(
         report.warnings.append(warning)
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(settings.chroma_dir / f".ingest-{settings.collection}.lock"):
+        run = _Run(settings, roots, report, embeddings, progress)
         try:
-            run = _Run(settings, roots, report, embeddings, progress)
             if dry_run:
                 run.dry_run()
             else:
@@ -163,6 +165,8 @@ def ingest(
             if settings.chroma_url:  # almost always the server: say so, keep the cause for -v
                 raise server_error(settings, exc) from exc
             raise
+        finally:
+            run.close()
     return report
 
 
@@ -176,7 +180,8 @@ class _Run:
         self.report: IngestReport = report
         self._embeddings = embeddings
         self.progress = progress or _no_progress
-        self.store: ManifestStore = open_manifest_store(settings)
+        self._client: ClientAPI | None = None
+        self.store: ManifestStore = open_manifest_store(settings, client=self.client)
         self.max_file_mb = settings.max_file_mb
         self.previous_model = ""
         self._hashes: dict[_File, str] = {}  # content hashes taken while finding copies
@@ -186,6 +191,18 @@ class _Run:
             Path(settings.policy_path).resolve(),
             *((root / CHECKS_FILE).resolve() for root in roots),
         }
+
+    def client(self) -> ClientAPI:
+        """This ingest's Chroma client, opened on first use and closed by ``close``."""
+        if self._client is None:
+            self._client = open_client(self.settings)
+        return self._client
+
+    def close(self) -> None:
+        """Close the client, so this process keeps no handle on the index once done."""
+        if self._client is not None:
+            close_client(self._client)
+            self._client = None
 
     @property
     def embedder(self) -> Embeddings:
@@ -215,7 +232,7 @@ class _Run:
 
     # -- apply --------------------------------------------------------------------------------
     def apply(self, rebuild: bool) -> None:
-        client = open_client(self.settings)
+        client = self.client()
         previous = self._migrated(self.store.load())
         self.previous_model = previous.embedding_model
         old_collection = self._drop_orphan_collections(client, previous)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from langchain_core.embeddings import Embeddings
 
 from bot.answering.lifecycle import IndexState, document_states, today
+from bot.index.connection import IndexConnection
 from bot.settings import Settings
 from bot.storage.store import STAFF_KINDS, AnswerRecord, EscalationStore, Item
 
@@ -133,7 +134,8 @@ def build_report(
     items = store.items_since(since)
     records = store.answers_since(since)
     try:
-        state = document_states(settings)
+        with IndexConnection(settings) as index:
+            state = document_states(index)
         problem = "" if state.stamp is not None else "nothing is indexed yet: run `lines ingest`"
     except Exception as exc:  # a Chroma server that is down must not stop the rest
         log.warning("the report could not read the index (%s)", type(exc).__name__)

@@ -48,6 +48,7 @@ from bot.answering.lifecycle import (
     today,
 )
 from bot.formatting import trim
+from bot.index.connection import IndexConnection
 from bot.settings import Settings
 from bot.staff.desk import DeliveryError, StaffPort
 from bot.storage.store import AnswerRecord, CorrectionRow, EscalationStore, document_key
@@ -136,13 +137,27 @@ def changes_for(
         if document is None:
             found[source] = Change("removed", source, title)
         elif document.status == "superseded":
-            replacement = documents.get(document.superseded_by or "")
+            replacement = _current_replacement(document, documents)
             found[source] = Change(
                 "superseded", source, title, replacement=replacement.title if replacement else ""
             )
         elif document.expired_on(on):
             found[source] = Change("expired", source, title, expired_on=document.expires)
     return list(found.values())
+
+
+def _current_replacement(
+    document: DocumentState, documents: dict[str, DocumentState]
+) -> DocumentState | None:
+    """The current end of ``document``'s chain of replacements (D by E, E by F: F)."""
+    seen = {document.source}
+    replacement = documents.get(document.superseded_by or "")
+    while replacement is not None and replacement.status == "superseded":
+        if replacement.source in seen:
+            return None  # a loop: ingest refuses these, so there is nothing to name
+        seen.add(replacement.source)
+        replacement = documents.get(replacement.superseded_by or "")
+    return replacement
 
 
 def find_due(
@@ -232,11 +247,9 @@ class CorrectionDesk:
         advisor: Advisor,
         platform: str,
         *,
-        states: Callable[[Settings], IndexState] = document_states,
+        states: Callable[[IndexConnection], IndexState] = document_states,
         clock: Callable[[], dt.date] = today,
     ) -> None:
-        from bot.index.manifest import open_manifest_store
-
         self.settings = settings
         self.store = store
         self.advisor = advisor
@@ -244,7 +257,9 @@ class CorrectionDesk:
         self.days = settings.correction_days
         self._states = states
         self._clock = clock
-        self._manifests = open_manifest_store(settings)
+        # The advisor's connection: the sweep reads the index the answers came from, through
+        # the process's one client.
+        self.index = advisor.index if advisor.index is not None else IndexConnection(settings)
         self._seen: tuple[object, dt.date, int] | None = None
         self._state: tuple[object, dt.date, IndexState] | None = None
 
@@ -255,7 +270,7 @@ class CorrectionDesk:
 
     def stamp(self) -> object:
         """The manifest's stamp now (None when nothing is indexed)."""
-        return self._manifests.stamp()
+        return self.index.stamp()
 
     # -- finding -------------------------------------------------------------------------------
     def plan(self) -> int:
@@ -292,7 +307,7 @@ class CorrectionDesk:
         if stamp is None:
             return []
         if self._state is None or self._state[:2] != (stamp, on):
-            self._state = (stamp, on, self._states(self.settings))
+            self._state = (stamp, on, self._states(self.index))
         since = dt.datetime.now(dt.UTC) - dt.timedelta(days=self.days)
         records = self.store.answers_since(since, self.platform)
         return find_due(records, self._state[2], on)

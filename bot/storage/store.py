@@ -377,7 +377,7 @@ class EscalationStore:
         database_url: str,
         *,
         spool: SpoolFile | None = None,
-        busy_timeout: float = 10.0,
+        busy_timeout: float = Settings.default("queue_busy_timeout"),
     ) -> None:
         self.spool = spool
         self.busy_timeout = busy_timeout

@@ -21,6 +21,7 @@ from bot.answering.lifecycle import (
     is_due,
     review_date,
 )
+from bot.index.connection import IndexConnection
 from tests.conftest import make_settings, write_corpus
 
 TODAY = dt.date.today()
@@ -162,7 +163,7 @@ def test_a_line_expiring_today_is_gone_and_with_nothing_else_the_member_is_told_
 
 def test_document_states_read_dates_and_status_from_the_index(dated):
     settings, _ = dated
-    state = document_states(settings)
+    state = document_states(IndexConnection(settings))
     by_source = state.by_source()
     assert set(by_source) == set(corpus())
     hotels = by_source["lines/hotels.md"]
@@ -174,8 +175,8 @@ def test_document_states_read_dates_and_status_from_the_index(dated):
 
 def test_document_states_without_an_index_are_empty(tmp_path):
     settings = make_settings(tmp_path, tmp_path / "knowledge")
-    assert document_states(settings).stamp is None
-    assert document_states(settings).documents == ()
+    state = document_states(IndexConnection(settings))
+    assert state.stamp is None and state.documents == ()
 
 
 def test_notes_come_in_a_fixed_order_and_each_document_once():

@@ -14,6 +14,7 @@ import pytest
 
 from bot.check.checker import DraftChecker
 from bot.check.rulebook import RuleBook
+from bot.index.connection import IndexConnection
 from bot.settings import Settings
 from tests.conftest import make_settings, write_corpus
 
@@ -147,7 +148,7 @@ def styles_index(tmp_path_factory, embeddings) -> Settings:
 @pytest.fixture(scope="package")
 def styles_checker(styles_index, embeddings) -> DraftChecker:
     """A wording checker (no escalation) over ``STYLES``."""
-    return DraftChecker(RuleBook(styles_index, embeddings))
+    return DraftChecker(RuleBook(IndexConnection(styles_index, embeddings)))
 
 
 @pytest.fixture(scope="package")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Origin
-from bot.check.checker import build_checker
+from bot.factory import build_checker
 
 POLICY = """\
 categories:
@@ -34,7 +34,7 @@ def wired(styles_index, tmp_path, embeddings):
         policy_path=policy, database_url=f"sqlite:///{tmp_path / 'queue.db'}"
     )
     advisor = build_advisor(settings, embeddings=embeddings)
-    return build_checker(settings, embeddings=embeddings, advisor=advisor), advisor.queue
+    return build_checker(settings, advisor=advisor), advisor.queue
 
 
 def test_a_sensitive_draft_is_escalated_instead_of_checked(wired):

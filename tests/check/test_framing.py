@@ -7,11 +7,12 @@ import pytest
 
 from bot.check.checker import DraftChecker
 from bot.check.rulebook import RuleBook
+from bot.index.connection import IndexConnection
 
 
 @pytest.fixture(scope="module")
 def checker(framing_index, embeddings) -> DraftChecker:
-    return DraftChecker(RuleBook(framing_index, embeddings))
+    return DraftChecker(RuleBook(IndexConnection(framing_index, embeddings)))
 
 
 def test_a_draft_opening_with_a_count_of_people_gets_the_values_first_note(checker):

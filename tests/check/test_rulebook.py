@@ -7,13 +7,14 @@ import pytest
 from bot.check.checker import DraftChecker
 from bot.check.rulebook import IndexEmpty, RuleBook, merge_overlap
 from bot.check.rules import TermRule
+from bot.index.connection import IndexConnection
 from bot.ingest.pipeline import ingest
 from tests.check.conftest import STYLES, front, ingest_corpus
 from tests.conftest import make_settings, write_corpus
 
 
 def rules_by_term(settings, embeddings) -> dict[str, TermRule]:
-    rules = RuleBook(settings, embeddings).guidance().rules
+    rules = RuleBook(IndexConnection(settings, embeddings)).guidance().rules
     by_term: dict[str, TermRule] = {}
     for rule in rules:
         assert rule.term not in by_term, f"{rule.term!r} extracted twice"
@@ -95,13 +96,13 @@ def test_superseded_documents_give_no_rules(rules):
 def test_no_index_says_to_ingest(tmp_path, embeddings):
     settings = make_settings(tmp_path, tmp_path / "knowledge")
     with pytest.raises(IndexEmpty, match="ingest"):
-        RuleBook(settings, embeddings).guidance()
+        RuleBook(IndexConnection(settings, embeddings)).guidance()
 
 
 def test_rules_follow_the_index_when_it_changes(tmp_path, embeddings):
     files = dict(STYLES)
     settings = ingest_corpus(tmp_path, files, embeddings)
-    book = RuleBook(settings, embeddings)
+    book = RuleBook(IndexConnection(settings, embeddings))
     checker = DraftChecker(book)
     draft = "The papers call them aliens and boat people, as if refugees were not neighbours."
     before = checker.check_wording(draft)
@@ -193,7 +194,7 @@ def test_unquoted_labelled_pairs_and_examples_that_are_not_terms(tmp_path, embed
         'Avoid: "Thousands more arrivals this month" or any figure that sounds like a queue.\n'
     )
     settings = ingest_corpus(tmp_path, {"guidance/plain.md": guide}, embeddings)
-    guidance = RuleBook(settings, embeddings).guidance()
+    guidance = RuleBook(IndexConnection(settings, embeddings)).guidance()
     assert [(r.term, r.suggestion, r.reason) for r in guidance.rules] == [
         ("illegal alien", "undocumented person", "No one is illegal.")
     ]

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import discord
 import pytest
@@ -37,8 +37,8 @@ class Outcome:
 @pytest.fixture(autouse=True)
 def clean_environment(tmp_path, monkeypatch):
     """No Lines setting from the outside world, and an empty working directory."""
-    for f in fields(Settings):
-        monkeypatch.delenv(f.name.upper(), raising=False)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
     for variable in PROVIDER_KEY_VARIABLES.values():
         monkeypatch.delenv(variable, raising=False)
     work = tmp_path / "work"

@@ -166,6 +166,17 @@ def test_a_broken_setup_says_what_to_fix_for_each_part(
     assert {c.method for c in fake_slack.calls} <= READ_ONLY_SLACK
 
 
+def test_a_misspelt_variable_in_dotenv_fails_the_settings_check(
+    lines_cli, index_env, clean_environment
+):
+    (clean_environment / ".env").write_text("TOP_KK=3\n")
+    outcome = lines_cli("doctor")
+    assert outcome.code == 1, outcome.out + outcome.err
+    settings = lines_by_check(outcome.out)["settings"]
+    assert settings == "✗ settings: .env: TOP_KK is not a Lines setting (did you mean TOP_K?)"
+    assert outcome.out.rstrip().endswith("1 of 6 checks failed.")  # the rest pass or are unset
+
+
 def test_the_message_content_intent_switched_off_fails_the_discord_check(
     lines_cli, index_env, monkeypatch, discord_in_thread
 ):

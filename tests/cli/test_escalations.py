@@ -128,8 +128,11 @@ def test_control_characters_never_reach_the_terminal_raw(settings, capsys, store
     for out in outputs:
         for raw in ("\x1b", "\x07", "\r", "\u202e"):
             assert raw not in out
-        assert "\\x1b[2J" in out
-    assert "\\x1b]0;owned\\x07" in outputs[1] and "\\u202egnp.exe" in outputs[1]
+        assert "sam\\x1b[8m" in out  # what staff typed is shown escaped
+    # The member's escape codes were made inert at the door (bot.inbound); what the door keeps
+    # (a right-to-left override) the staff tools still escape, as they do the reason.
+    assert " [2J ]0;owned  there" in outputs[1]
+    assert "\\u202egnp.exe" in outputs[1] and "pattern \\x1b[31m" in outputs[1]
 
 
 def test_purge_deletes_old_resolved_items_and_says_what_it_kept(settings, capsys, store, item):

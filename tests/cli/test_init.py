@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.settings import PROJECT_ROOT
+from bot.cli.init import env_template
+from bot.settings import PROJECT_ROOT, Settings
 
 POLICY = "knowledge/policy/escalation.yaml"
 
@@ -80,3 +81,39 @@ def test_init_into_a_file_is_refused(lines_cli, clean_environment):
     assert outcome.err_lines == [
         f"lines: init: {clean_environment / 'taken'} exists and is not a folder."
     ]
+
+
+def test_the_committed_env_example_is_what_the_declarations_write():
+    assert (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8") == env_template(), (
+        "bot/settings.py changed: regenerate with `lines init --print-env > .env.example`"
+    )
+
+
+def test_the_written_env_lists_every_setting_under_its_help_at_its_default(
+    lines_cli, clean_environment
+):
+    printed = lines_cli("init", "--print-env")
+    assert printed.code == 0, printed.err
+    assert printed.out == env_template()
+    assert list(clean_environment.iterdir()) == []  # printing writes nothing
+
+    lines = printed.out.splitlines()
+    shown: dict[str, str] = {}
+    for number, line in enumerate(lines):
+        name, equals, value = line.removeprefix("# ").partition("=")
+        if equals and name.lower() in Settings.model_fields:
+            assert name not in shown, f"{name} is listed twice"
+            shown[name] = value
+            above = lines[number - 1].removeprefix("# ").partition("=")[0]
+            assert above.lower() not in Settings.model_fields, f"{name} has no help above it"
+    assert shown.keys() == {name.upper() for name in Settings.model_fields}
+    assert shown["TOP_K"] == "8" and shown["MIN_RELEVANCE"] == "0.35"
+    assert shown["QUEUE_BUSY_TIMEOUT"] == "5" and shown["KNOWLEDGE_DIRS"] == "knowledge"
+    assert "# How much the log says." in printed.out
+    assert "Allowed: one of DEBUG, INFO, WARNING, ERROR." in printed.out
+
+    # Uncommented, the settings shown at a default mean exactly the defaults.
+    defaults = [f"{n}={v}" for n, v in shown.items() if Settings.default(n.lower()) is not None]
+    dotenv = clean_environment / ".env"
+    dotenv.write_text("\n".join(defaults) + "\n", encoding="utf-8")
+    assert Settings.load(dotenv_path=dotenv) == Settings.load(dotenv_path=clean_environment / "x")

@@ -18,6 +18,7 @@ from bot.answer import Question
 from bot.answering.retrieval import ChromaRetriever
 from bot.errors import LinesError
 from bot.factory import build_advisor
+from bot.index.connection import IndexConnection
 from bot.index.vectorstore import insecure_server_warning
 from bot.ingest.pipeline import ingest
 from bot.settings import Settings
@@ -114,7 +115,9 @@ def test_two_hosts_share_one_server_and_its_manifest(tmp_path, chroma_server, em
     assert sorted(first.added) == sorted(TINY_CORPUS)
 
     # Host B has never ingested: it answers from the server's index...
-    passages = ChromaRetriever(host_b, embeddings).retrieve(Question("What does NRPF mean?"))
+    passages = ChromaRetriever(IndexConnection(host_b, embeddings)).retrieve(
+        Question("What does NRPF mean?")
+    )
     assert passages and passages[0].source == "guidance/terminology.md"
     # ...and its own ingest of the same documents is incremental, not a rebuild.
     (tmp_path / "b" / "knowledge" / "guidance" / "terminology.md").write_text(
@@ -126,7 +129,9 @@ def test_two_hosts_share_one_server_and_its_manifest(tmp_path, chroma_server, em
     assert second.embedded_chunks < first.embedded_chunks
 
     # Host A's running bot sees host B's change.
-    passages = ChromaRetriever(host_a, embeddings).retrieve(Question("What does NRPF mean?"))
+    passages = ChromaRetriever(IndexConnection(host_a, embeddings)).retrieve(
+        Question("What does NRPF mean?")
+    )
     assert "most state benefits" in " ".join(p.text for p in passages)
 
 
@@ -147,7 +152,9 @@ def test_a_server_behind_a_token_proxy_works_with_the_token(
         )
         report = ingest(settings, embeddings=embeddings)
         assert report.failed == [] and report.chunks > 0
-        passages = ChromaRetriever(settings, embeddings).retrieve(Question("What is NRPF?"))
+        passages = ChromaRetriever(IndexConnection(settings, embeddings)).retrieve(
+            Question("What is NRPF?")
+        )
         assert passages and passages[0].source == "guidance/terminology.md"
         assert proxy.forwarded > 0 and proxy.refused == 0
     finally:
@@ -170,7 +177,9 @@ def test_without_the_token_ingest_and_retrieval_fail_with_a_clear_message(
                 ingest(settings, embeddings=embeddings)
             assert "CHROMA_AUTH_TOKEN" in str(caught.value)
             with pytest.raises(LinesError, match="CHROMA_AUTH_TOKEN"):
-                ChromaRetriever(settings, embeddings).retrieve(Question("What is NRPF?"))
+                ChromaRetriever(IndexConnection(settings, embeddings)).retrieve(
+                    Question("What is NRPF?")
+                )
         assert proxy.refused > 0
     finally:
         proxy.close()

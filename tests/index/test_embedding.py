@@ -41,3 +41,38 @@ def test_batching_by_length_returns_each_vector_in_its_texts_place(embeddings):
     alone = np.vstack([embeddings.encode([t]) for t in texts])
     assert together.shape == (5, 384)
     assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_the_shared_cache_gives_every_thread_the_right_vectors(embeddings):
+    """Eight threads ask for overlapping texts through a cache far smaller than what they
+    ask for, so entries are evicted between one thread's check and its read all the time."""
+    import random
+    import threading
+
+    from bot.index.embedding import CachedEmbeddings
+
+    texts = [f"question number {n} about safe routes" for n in range(40)]
+    reference = dict(zip(texts, embeddings.embed_documents(texts), strict=True))
+    cache = CachedEmbeddings(embeddings, size=4)
+    problems: list[str] = []
+
+    def hammer(seed: int) -> None:
+        pick = random.Random(seed)
+        for _ in range(60):
+            batch = pick.sample(texts, 3)
+            try:
+                got = cache.embed_documents(batch)
+            except Exception as exc:
+                problems.append(f"{type(exc).__name__}: {exc}")
+                return
+            for text, vector in zip(batch, got, strict=True):
+                if not np.allclose(vector, reference[text], atol=1e-5):
+                    problems.append(f"wrong vector for {text!r}")
+
+    threads = [threading.Thread(target=hammer, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert problems == []
+    assert len(cache._cache) <= 4

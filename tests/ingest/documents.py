@@ -1,13 +1,21 @@
-"""Builders for real PDF, Word and PowerPoint files (and hostile ones) used by ingestion tests."""
+"""Builders for real PDF, Word and PowerPoint files (and hostile ones) used by ingestion tests,
+and the loader they are read with."""
 
 from __future__ import annotations
 
 import io
+from functools import partial
 from pathlib import Path
 
 import docx
 from fpdf import FPDF
 from pypdf import PdfWriter
+
+from bot.ingest import loaders
+from bot.settings import Settings
+
+# The loader as ingestion runs it, with the declared MAX_FILE_MB.
+load = partial(loaders.load, max_file_mb=Settings.default("max_file_mb"))
 
 SIDECAR = """title: {title}
 kind: training

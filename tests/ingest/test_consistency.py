@@ -18,6 +18,7 @@ import pytest
 
 from bot.answer import Question
 from bot.answering.retrieval import ChromaRetriever
+from bot.index.connection import IndexConnection
 from bot.index.manifest import (
     FileManifestStore,
     manifest_path,
@@ -103,7 +104,9 @@ def test_a_bot_keeps_answering_while_the_index_changes(tmp_path, embeddings):
     knowledge = write_corpus(tmp_path / "k", corpus(0))
     settings = make_settings(tmp_path, knowledge)
     ingest(settings, embeddings=embeddings)
-    retriever = ChromaRetriever(settings, embeddings)  # long-lived, like a running bot
+    retriever = ChromaRetriever(
+        IndexConnection(settings, embeddings)
+    )  # long-lived, like a running bot
     problems: list[str] = []
     stamps: set[object] = set()
     asked = [0]
@@ -178,7 +181,9 @@ def test_a_killed_ingest_leaves_the_last_state_answerable_and_the_next_run_finis
     write_corpus(knowledge, corpus(1))
     kill_when_paused(run_child(knowledge, tmp_path, *args, "--pause-after", *step.split()))
 
-    retriever = ChromaRetriever(settings, embeddings)  # a bot started after the crash
+    retriever = ChromaRetriever(
+        IndexConnection(settings, embeddings)
+    )  # a bot started after the crash
     for topic in TOPICS:
         passages = retriever.retrieve(Question(f"How should we talk about {topic}?"))
         assert any(topic in p.title for p in passages), topic
@@ -216,7 +221,7 @@ def test_rebuilds_keep_the_last_good_version_of_a_file_that_fails_now(tmp_path, 
     report = ingest(settings, embeddings=embeddings)
     assert [f["path"] for f in report.failed] == ["training/handout.pdf"]
     assert_consistent(settings, embeddings)
-    passages = ChromaRetriever(settings, embeddings).retrieve(
+    passages = ChromaRetriever(IndexConnection(settings, embeddings)).retrieve(
         Question("How do I bridge back to our values in an interview?")
     )
     assert passages and passages[0].source == "training/handout.pdf"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.ingest.loaders import load
-from tests.ingest.documents import docx_with_properties, pdf_bytes, pptx_bytes
+from tests.ingest.documents import docx_with_properties, load, pdf_bytes, pptx_bytes
 
 PAGE = """<!DOCTYPE html>
 <html><head><title>Talking about asylum hotels | Example Charity</title>

@@ -9,13 +9,14 @@ from __future__ import annotations
 import pytest
 
 from bot.index.manifest import open_live_collection
-from bot.ingest.loaders import LoadError, load
+from bot.ingest.loaders import LoadError
 from bot.ingest.pipeline import ingest
 from tests.conftest import make_settings, write_corpus
 from tests.ingest.documents import (
     ALIAS_BOMB,
     docx_bytes,
     hostile_docx,
+    load,
     pdf_bytes,
     pdf_with_parent_loop,
 )

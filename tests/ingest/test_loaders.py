@@ -6,8 +6,14 @@ import os
 
 import pytest
 
-from bot.ingest.loaders import LoadError, is_document, load
-from tests.ingest.documents import docx_bytes, encrypted_pdf_bytes, pdf_bytes, with_sidecar
+from bot.ingest.loaders import LoadError, is_document
+from tests.ingest.documents import (
+    docx_bytes,
+    encrypted_pdf_bytes,
+    load,
+    pdf_bytes,
+    with_sidecar,
+)
 
 FRONT = """---
 title: "Lines: hotels"

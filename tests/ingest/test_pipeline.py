@@ -8,6 +8,7 @@ import pytest
 
 from bot.answer import Question
 from bot.answering.retrieval import ChromaRetriever
+from bot.index.connection import IndexConnection
 from bot.index.embedding import MiniLMEmbeddings
 from bot.index.manifest import manifest_path, open_live_collection
 from bot.ingest.pipeline import IngestError, ingest
@@ -55,7 +56,9 @@ def test_no_change_rerun_skips_without_loading_the_model(corpus, embeddings):
 def test_changed_and_deleted_files_leave_nothing_stale(corpus, embeddings):
     knowledge, settings = corpus
     ingest(settings, embeddings=embeddings)
-    retriever = ChromaRetriever(settings, embeddings)  # long-lived, like a running bot
+    retriever = ChromaRetriever(
+        IndexConnection(settings, embeddings)
+    )  # long-lived, like a running bot
     assert retriever.retrieve(Question("What does NRPF stand for?"))
 
     terminology = knowledge / "guidance/terminology.md"

@@ -7,6 +7,7 @@ import json
 from bot.answer import Question
 from bot.answering.retrieval import ChromaRetriever
 from bot.cli import main
+from bot.index.connection import IndexConnection
 from bot.ingest.pipeline import ingest
 from tests.conftest import make_settings, write_corpus
 from tests.ingest.documents import docx_bytes, pdf_bytes, pptx_bytes
@@ -71,7 +72,7 @@ def test_a_plain_folder_ingests_in_one_run_with_everything_accounted_for(tmp_pat
     assert hotels["title"] == {"value": "Hotels", "from": "document properties"}
     assert inferred["Guidance/detention-note.md"]["title"]["from"] == "first heading"
 
-    retriever = ChromaRetriever(settings, embeddings)
+    retriever = ChromaRetriever(IndexConnection(settings, embeddings))
     consent = retriever.retrieve(Question("How should we ask for consent in training?"))
     assert ("Training/induction.pptx", "slide 2") in {(p.source, p.locator) for p in consent}
     luxury = retriever.retrieve(Question("Can we describe asylum hotels as luxury?"))

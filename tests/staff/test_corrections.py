@@ -18,6 +18,7 @@ from bot.factory import build_advisor
 from bot.staff.corrections import (
     MAX_ATTEMPTS,
     CorrectionDesk,
+    changes_for,
     find_due,
     recipient,
     thread_key,
@@ -203,10 +204,10 @@ def test_two_desks_write_and_post_each_correction_once(world, embeddings):
 
 
 def test_nothing_is_due_while_the_index_is_empty_or_missing(world, embeddings):
-    settings, store, advisor = world
+    _, store, advisor = world
     answered(store, advisor, corpus.HOTELS_QUESTION, THREAD)
     records = store.answers_since(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
-    state = document_states(settings)
+    state = document_states(advisor.index)
     assert find_due(records, state, today()) == []
     assert find_due(records, dataclasses.replace(state, documents=()), today()) == []
     assert find_due(records, dataclasses.replace(state, stamp=None), today()) == []
@@ -264,3 +265,27 @@ def test_an_unreadable_index_is_logged_once_and_never_stops_the_desk(world, embe
         desk.sweep()
     assert len(port.notes) == 1
     assert any("corrections resumed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_note_names_the_current_end_of_a_chain_of_replacements(world):
+    """D cited, then D replaced by E and E by F: the note names F, the line members use now."""
+    from bot.answering.lifecycle import DocumentState
+
+    _, store, advisor = world
+    record = store.get_answer(answered(store, advisor, corpus.HOTELS_QUESTION, THREAD))
+    record = dataclasses.replace(record, citations=[{"source": "lines/d.md", "title": "D"}])
+    documents = {
+        "lines/d.md": DocumentState("k", "lines/d.md", "D", "line", "", "superseded", "lines/e.md"),
+        "lines/e.md": DocumentState("k", "lines/e.md", "E", "line", "", "superseded", "lines/f.md"),
+        "lines/f.md": DocumentState("k", "lines/f.md", "F", "line", ""),
+    }
+    (change,) = changes_for(record, documents, today())
+    assert change.kind == "superseded" and change.replacement == "F"
+    looped = {
+        **documents,
+        "lines/f.md": dataclasses.replace(
+            documents["lines/f.md"], status="superseded", superseded_by="lines/e.md"
+        ),
+    }
+    (change,) = changes_for(record, looped, today())
+    assert change.kind == "superseded" and change.replacement == ""

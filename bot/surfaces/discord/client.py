@@ -31,9 +31,9 @@ from discord import app_commands
 
 from bot.advisor import Advisor
 from bot.answer import Origin, Question, Turn
-from bot.check.checker import build_checker
 from bot.check.findings import DraftCheck
 from bot.check.render import NO_TEXT
+from bot.factory import build_checker
 from bot.formatting import trim
 from bot.settings import Settings
 from bot.staff.desk import StaffCard, StaffDesk

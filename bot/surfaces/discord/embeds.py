@@ -49,6 +49,9 @@ _URL = re.compile(r"https?://[^\s<>()\[\]]+")
 _MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
 
 
+_BROADCAST = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
+
+
 def escape(text: str) -> str:
     """``text`` shown exactly as typed: no markdown, no masked links, bare URLs kept working."""
     out: list[str] = []
@@ -58,7 +61,10 @@ def escape(text: str) -> str:
         out.append(url.group(0))  # a bare URL shows where it goes, so it may stay a link
         last = url.end()
     out.append(_SPECIAL.sub(r"\\\1", text[last:]))
-    return _LINE_START.sub(lambda m: m.group(1) + _inert_marker(m.group(2)), "".join(out))
+    shown = _LINE_START.sub(lambda m: m.group(1) + _inert_marker(m.group(2)), "".join(out))
+    # Shown as typed but inert, whatever the input carried: text is cleaned of zero-width
+    # characters at the door, so the break is made here (no ping is ever sent regardless).
+    return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), shown)
 
 
 def _inert_marker(marker: str) -> str:

@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.advisor import Advisor
-from bot.check.checker import build_checker
+from bot.factory import build_checker
 from bot.settings import Settings
 from bot.surfaces.slack.handlers import buttons, check, members, staff
 from bot.surfaces.slack.port import quiet_wire_loggers, retry_handlers, web_client

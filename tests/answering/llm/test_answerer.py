@@ -163,7 +163,7 @@ def test_a_missing_extra_names_what_to_install():
         import langchain_anthropic  # noqa: F401
     except ImportError:
         with pytest.raises(LLMConfigError, match=r"pip install -e '\.\[anthropic\]'"):
-            build_chat_model(Settings(llm_provider="anthropic"))
+            build_chat_model(Settings(llm_provider="anthropic", llm_api_key="k"))
     else:  # the extra is installed here: then the model must build
         assert build_chat_model(Settings(llm_provider="anthropic", llm_api_key="k")) is not None
 
