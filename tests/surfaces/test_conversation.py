@@ -13,7 +13,7 @@ import pytest
 
 from bot.advisor import SORRY_TEXT
 from bot.answer import Origin, Question
-from bot.check.checker import build_checker
+from bot.factory import build_checker
 from bot.staff.desk import DeliveryError, StaffDesk
 from bot.surfaces.conversation import ALREADY, THANKS, Conversation
 
