@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 
@@ -25,6 +24,7 @@ from bot.staff.desk import (
 from bot.storage.fallback import SpoolFile
 from bot.storage.states import ALLOWED
 from bot.storage.store import EscalationStore
+from tests.waiting import eventually
 
 
 class RecordingPort:
@@ -164,9 +164,7 @@ def test_an_answer_given_anywhere_is_delivered_by_the_running_loop(desk, store, 
     assert text == "We'll call you within the hour." and delivered_id == item_id
     assert (recipient.reply_in, recipient.user, recipient.private) == ("dm", "U1", True)
     port.wait("updates")  # the staff post now shows the answer and its delivery
-    deadline = time.monotonic() + 5
-    while store.get(item_id).staff_post_stale and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: not store.get(item_id).staff_post_stale, what="staff post redrawn")
     item = store.get(item_id)
     assert item.relayed_at is not None and not item.staff_post_stale
     assert "delivered" in port.updates[-1][1].delivery
@@ -201,11 +199,13 @@ def test_two_desks_on_one_queue_post_and_deliver_once(store, tmp_path):
     for desk in desks:
         desk.start()
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and (
-            store.list(undelivered=True) or any(i.staff_post_stale for i in store.list())
-        ):
-            time.sleep(0.05)
+        eventually(
+            lambda: (
+                not (store.list(undelivered=True) or any(i.staff_post_stale for i in store.list()))
+            ),
+            timeout=20,
+            what="every item posted, delivered and redrawn",
+        )
     finally:
         for desk in desks:
             desk.stop()

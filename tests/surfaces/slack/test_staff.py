@@ -11,8 +11,8 @@ from tests.surfaces.slack.conftest import (
     STAFF_USER,
     mention,
     sentinel,
-    wait_until,
 )
+from tests.waiting import eventually
 
 SENSITIVE = "A young man we support said he doesn't want to go on after his asylum refusal"
 
@@ -23,7 +23,7 @@ def escalate(slack_http, fake_slack, event_id="EvS"):
     staff_post = fake_slack.wait_for("chat.postMessage", channel=STAFF_CHANNEL)[0]
     store = slack_http.surface.store
     # Posted, and the desk has let go of it (its lease is bookkeeping, not a change).
-    wait_until(
+    eventually(
         lambda: (
             store.list()
             and store.list()[0].notified_at is not None
@@ -137,11 +137,11 @@ def test_escalation_claim_answer_relay_resolve(slack_http, fake_slack):
         "Reply from the staff team" in relayed.args["text"]
         and "calling you now" in relayed.args["text"]
     )
-    wait_until(lambda: store.get(item.id).relayed_at is not None)
+    eventually(lambda: store.get(item.id).relayed_at is not None)
     assert store.get(item.id).state == "answered"
 
     click(slack_http, "lines_staff_resolve", str(item.id))
-    wait_until(lambda: store.get(item.id).state == "resolved")
+    eventually(lambda: store.get(item.id).state == "resolved")
 
 
 def test_non_staff_are_refused_and_nothing_changes(slack_http, fake_slack):
@@ -183,14 +183,14 @@ def test_a_failed_staff_post_is_recorded_then_retried(slack_http, fake_slack):
         "chat.postMessage", channel="CPUBLIC", thread_ts=ts
     )  # the member still hears back
     store = slack_http.surface.store
-    wait_until(lambda: store.list() and store.list()[0].notify_attempts > 1, what="retries")
+    eventually(lambda: store.list() and store.list()[0].notify_attempts > 1, what="retries")
     item = store.list()[0]
     assert item.notify_error == "channel_not_found" and item.notified_at is None
     assert item.retry_at is not None  # backing off, not hammering Slack
 
     del fake_slack.failures["chat.postMessage"]
     fake_slack.wait_for("chat.postMessage", channel=STAFF_CHANNEL)  # the desk's loop retried
-    wait_until(lambda: store.get(item.id).notified_at is not None, what="notified")
+    eventually(lambda: store.get(item.id).notified_at is not None, what="notified")
     assert store.pending_notifications("slack") == []
 
 
