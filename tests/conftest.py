@@ -13,7 +13,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from bot.index.embedding import MiniLMEmbeddings
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.database import Database, sqlite_url
 from bot.storage.records import Records
+from tests.waiting import eventually
 
 TINY_CORPUS: dict[str, str] = {
     "guidance/channel-crossings.md": """---
@@ -181,16 +181,22 @@ def start_chroma(path: Path) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
+
+    def answering() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError("chroma run exited")
         try:
             urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            return process, url
         except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("chroma run did not start") from None
-            time.sleep(0.2)
+            return False
+        return True
+
+    try:
+        eventually(answering, timeout=60, what="chroma run answering", interval=0.2)
+    except (AssertionError, RuntimeError):
+        process.kill()
+        raise RuntimeError("chroma run did not start") from None
+    return process, url
 
 
 @pytest.fixture

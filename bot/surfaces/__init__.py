@@ -1,5 +1,6 @@
 """Surfaces: where members and staff meet Lines (Slack and Discord).
 
-Each turns platform events into questions for the advisor and answers into platform messages;
-no retrieval or escalation policy lives here.
+The member conversation is written once, in ``conversation``; each platform only turns its
+events into questions (with their ``Origin``) and renders and sends what comes back. No
+retrieval or escalation policy lives here.
 """

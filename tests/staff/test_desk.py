@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-import time
 
 import pytest
 
@@ -32,6 +31,7 @@ from bot.storage.records import Records
 from bot.storage.schema import escalations
 from bot.storage.states import ALLOWED
 from tests.conftest import open_database
+from tests.waiting import eventually
 
 
 class RecordingPort:
@@ -177,9 +177,7 @@ def test_an_answer_given_anywhere_is_delivered_by_the_running_loop(desk, queue, 
     assert text == "We'll call you within the hour." and delivered_id == item_id
     assert (recipient.reply_in, recipient.user, recipient.private) == ("dm", "U1", True)
     port.wait("updates")  # the staff post now shows the answer and its delivery
-    deadline = time.monotonic() + 5
-    while queue.get(item_id).staff_post_stale and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: not queue.get(item_id).staff_post_stale, what="staff post redrawn")
     item = queue.get(item_id)
     assert item.relayed_at is not None and not item.staff_post_stale
     assert "delivered" in port.updates[-1][1].delivery
@@ -215,11 +213,13 @@ def test_two_desks_on_one_queue_post_and_deliver_once(queue, tmp_path):
     for desk in desks:
         desk.start()
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and (
-            queue.list(undelivered=True) or any(i.staff_post_stale for i in queue.list())
-        ):
-            time.sleep(0.05)
+        eventually(
+            lambda: (
+                not (queue.list(undelivered=True) or any(i.staff_post_stale for i in queue.list()))
+            ),
+            timeout=20,
+            what="every item posted, delivered and redrawn",
+        )
     finally:
         for desk in desks:
             desk.stop()

@@ -2,24 +2,47 @@
 and staff buttons are ``DynamicItem`` templates carrying the queue item id.
 
 Which staff buttons a post shows is the staff desk's decision (``StaffCard.actions``, from
-the one table in ``bot.storage.states``); this module only draws them.
+the one table in ``bot.storage.states``); this module only draws them. A click is passed to
+the client that received it, through the small ``Clicks`` protocol, so this module never
+imports the client.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import discord
 
 from bot.staff.ports import StaffCard
 from bot.storage.states import LABELS
 
-if TYPE_CHECKING:
-    from bot.surfaces.discord.client import LinesBot
-
 HELPFUL, UNHELPFUL, PERSON = "lines:helpful", "lines:unhelpful", "lines:person"
 STAFF_TEMPLATE = r"lines:staff:(?P<action>claim|answer|resolve):(?P<id>[0-9]+)"
 ANSWER_MAX = 4000  # what Discord's text input accepts
+
+
+class Clicks(Protocol):
+    """What the client does with the clicks and forms drawn here."""
+
+    async def on_feedback(self, interaction: discord.Interaction, helpful: bool) -> None:
+        """A helpful / not helpful click under an answer."""
+        ...
+
+    async def on_ask_person(self, interaction: discord.Interaction) -> None:
+        """The "Ask a person" button under an answer."""
+        ...
+
+    async def on_staff_action(
+        self, interaction: discord.Interaction, action: str, item_id: int
+    ) -> None:
+        """Claim, Answer or Resolve on a staff post."""
+        ...
+
+    async def on_staff_answer(
+        self, interaction: discord.Interaction, item_id: int, text: str
+    ) -> None:
+        """The answer form submitted by staff."""
+        ...
 
 
 class AnswerView(discord.ui.View):
@@ -99,6 +122,6 @@ class AnswerModal(discord.ui.Modal):
         await bot_of(interaction).on_staff_answer(interaction, self.item_id, self.answer.value)
 
 
-def bot_of(interaction: discord.Interaction) -> LinesBot:
-    """The ``LinesBot`` that received ``interaction``."""
+def bot_of(interaction: discord.Interaction) -> Clicks:
+    """The client that received ``interaction`` (a ``LinesBot``), as what handles clicks."""
     return interaction.client  # type: ignore[return-value]

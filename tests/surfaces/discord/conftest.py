@@ -12,14 +12,19 @@ from bot.surfaces.discord.client import LinesBot, apply_endpoints
 from tests.fakes.discord_api import STAFF_CHANNEL, STAFF_ROLE, FakeDiscord
 
 
-@pytest.fixture
-def discord_settings(lines_settings):
+def settings_for(lines_settings):
+    """``lines_settings`` with a token, the fake's staff channel and role, a 0.1 s desk poll."""
     return lines_settings.with_overrides(
         discord_token="test-token",
         discord_staff_channel_id=int(STAFF_CHANNEL),
         discord_staff_role_id=int(STAFF_ROLE),
         staff_desk_poll_seconds=0.1,
     )
+
+
+@pytest.fixture
+def discord_settings(lines_settings):
+    return settings_for(lines_settings)
 
 
 @contextlib.asynccontextmanager
@@ -51,12 +56,24 @@ def run(coroutine):
     return asyncio.run(asyncio.wait_for(coroutine, 60))
 
 
-async def until(condition, timeout=10.0, what="condition"):
-    """Poll ``condition`` off the event loop (it may read the queue) until it holds."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await asyncio.to_thread(condition):
-        assert asyncio.get_running_loop().time() < deadline, f"{what} not met in {timeout}s"
-        await asyncio.sleep(0.02)
+def slash_command(command_id: str, name: str, option: str, value: str) -> dict:
+    """The data of a slash command (application command type 1) with one text option."""
+    return {
+        "id": command_id,
+        "name": name,
+        "type": 1,
+        "options": [{"name": option, "type": 3, "value": value}],
+    }
+
+
+def ask_command(question: str) -> dict:
+    """``/ask question:``."""
+    return slash_command("1", "ask", "question", question)
+
+
+def check_command(draft: str) -> dict:
+    """``/check draft:``."""
+    return slash_command("3", "check", "draft", draft)
 
 
 SENTINEL = "Sentinel: which words should we avoid for Channel crossings?"

@@ -15,7 +15,8 @@ import pytest
 from bot.factory import build_advisor
 from tests.fakes.discord_api import MEMBER, STAFF_CHANNEL, STAFF_ROLE, TEXT_CHANNEL, FakeDiscord
 from tests.staff import corrections_corpus as corpus
-from tests.surfaces.discord.conftest import run, running, until
+from tests.surfaces.discord.conftest import ask_command, run, running
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -28,15 +29,6 @@ def settings(tmp_path, embeddings):
         discord_staff_role_id=int(STAFF_ROLE),
         staff_desk_poll_seconds=0.1,
     )
-
-
-def ask_command(question: str) -> dict:
-    return {
-        "id": "1",
-        "name": "ask",
-        "type": 1,
-        "options": [{"name": "question", "type": 3, "value": question}],
-    }
 
 
 async def ask_in_thread(fake: FakeDiscord, question: str) -> str:
@@ -78,7 +70,9 @@ def test_a_superseding_ingest_is_corrected_once_in_the_thread_and_privately_by_d
             await fake.interact(2, ask_command(corpus.HOTELS_QUESTION))
             private = (await fake.wait_for("POST", r"/webhooks/810/token-\d+"))[0].body
             assert private["flags"] == 64
-            await until(lambda: len(bot.records.answers_since(_hour_ago())) == 3)
+            await asyncio.to_thread(
+                eventually, lambda: len(bot.records.answers_since(_hour_ago())) == 3
+            )
 
             await ingest(settings, embeddings, corpus.supersede)
             posts = await fake.wait_for("POST", rf"/channels/{thread}/messages", count=2)
@@ -95,7 +89,9 @@ def test_a_superseding_ingest_is_corrected_once_in_the_thread_and_privately_by_d
             # Sentinel: a later change reaches another thread, so the loop has looked again.
             await ingest(settings, embeddings, corpus.withdraw)
             await fake.wait_for("POST", rf"/channels/{barge_thread}/messages", count=2)
-            await until(lambda: all(r.posted_at for r in bot.records.list_corrections()))
+            await asyncio.to_thread(
+                eventually, lambda: all(r.posted_at for r in bot.records.list_corrections())
+            )
             assert len(notes(fake, thread)) == 1
             assert len(notes(fake, f"55{MEMBER['id']}")) == 1
             # Nothing about the private question was posted in the channel it was asked in.
@@ -118,7 +114,9 @@ def test_two_bots_on_one_queue_post_each_correction_once(settings, embeddings):
                 await fake.wait_for_bots(2)
                 thread = await ask_in_thread(fake, corpus.HOTELS_QUESTION)
                 barge_thread = await ask_in_thread(fake, corpus.BARGE_QUESTION)
-                await until(lambda: len(first.records.answers_since(_hour_ago())) == 2)
+                await asyncio.to_thread(
+                    eventually, lambda: len(first.records.answers_since(_hour_ago())) == 2
+                )
 
                 await ingest(settings, embeddings, corpus.supersede)
                 await fake.wait_for("POST", rf"/channels/{thread}/messages", count=2)
@@ -126,8 +124,12 @@ def test_two_bots_on_one_queue_post_each_correction_once(settings, embeddings):
                 await fake.wait_for("POST", rf"/channels/{barge_thread}/messages", count=2)
                 stamp = first.desk.corrections.stamp()
                 for bot in (first, second):
-                    await until(lambda bot=bot: bot.desk.corrections.checked[0] == stamp)
-                await until(lambda: all(r.posted_at for r in first.records.list_corrections()))
+                    await asyncio.to_thread(
+                        eventually, lambda bot=bot: bot.desk.corrections.checked[0] == stamp
+                    )
+                await asyncio.to_thread(
+                    eventually, lambda: all(r.posted_at for r in first.records.list_corrections())
+                )
                 assert len(notes(fake, thread)) == 1
                 assert len(notes(fake, barge_thread)) == 1
                 assert len(fake.sent(rf"/channels/{thread}/messages")) == 2

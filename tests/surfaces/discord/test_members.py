@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
+from bot.factory import build_advisor
 from tests.fakes.discord_api import BOT, MEMBER, OTHER_BOT, TEXT_CHANNEL
-from tests.surfaces.discord.conftest import run, running, sentinel
+from tests.surfaces.discord.conftest import ask_command, run, running, sentinel
 
 QUESTION = "How do we talk about people crossing the Channel?"
 
@@ -55,15 +59,7 @@ def test_direct_message_is_answered_in_the_dm(discord_settings, lines_advisor):
 def test_slash_command_is_deferred_and_answered_only_to_the_asker(discord_settings, lines_advisor):
     async def scenario():
         async with running(discord_settings, lines_advisor) as (_bot, fake):
-            interaction = await fake.interact(
-                2,
-                {
-                    "id": "1",
-                    "name": "ask",
-                    "type": 1,
-                    "options": [{"name": "question", "type": 3, "value": QUESTION}],
-                },
-            )
+            interaction = await fake.interact(2, ask_command(QUESTION))
             callback = (
                 await fake.wait_for("POST", rf"/interactions/{interaction}/[^/]+/callback")
             )[0]
@@ -140,3 +136,39 @@ def test_reconnect_and_resume_lose_no_question(discord_settings, lines_advisor):
             assert fake.identifies == 1, "resumed, not re-identified"
 
     run(scenario())
+
+
+def test_the_bot_keeps_answering_while_a_question_is_being_worked_on(
+    discord_settings, lines_settings, embeddings
+):
+    # The advisor holds one question inside its detector; the event loop must stay free, so
+    # another member's interaction is still acknowledged and answered meanwhile.
+    advisor = build_advisor(lines_settings, embeddings=embeddings)
+    held = threading.Event()
+    release = threading.Event()
+    detector = advisor.detector
+
+    class Held:
+        def detect(self, question, **options):
+            if QUESTION in question.text:
+                held.set()
+                release.wait(20)
+            return detector.detect(question, **options)
+
+    advisor.detector = Held()
+
+    async def scenario():
+        async with running(discord_settings, advisor) as (_bot, fake):
+            message = await fake.member_says(QUESTION, mention_bot=True)
+            assert await asyncio.to_thread(held.wait, 10)
+            interaction = await fake.interact(2, ask_command("What does NRPF mean?"))
+            follow = (await fake.wait_for("POST", rf"/webhooks/810/token-{interaction}"))[0]
+            assert "No Recourse to Public Funds" in follow.body["embeds"][0]["description"]
+            assert not fake.sent(rf"/channels/{message['id']}/messages")  # still held
+            release.set()
+            await fake.wait_for("POST", rf"/channels/{message['id']}/messages")
+
+    try:
+        run(scenario())
+    finally:
+        release.set()

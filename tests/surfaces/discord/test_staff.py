@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from tests.conftest import helpful_clicks
-from tests.fakes.discord_api import MEMBER, STAFF_CHANNEL, STAFF_ROLE, STAFFER, FakeDiscord
-from tests.surfaces.discord.conftest import run, running, until
+from tests.fakes.discord_api import MEMBER, STAFF_CHANNEL, STAFF_ROLE, STAFFER
+from tests.surfaces.discord.conftest import run, running
+from tests.waiting import eventually
 
 SENSITIVE = "A young man we support said he doesn't want to go on after his asylum refusal"
 
@@ -37,12 +38,13 @@ def test_escalation_claim_answer_relay_resolve(discord_settings, lines_advisor):
                 "safeguarding" in embed["title"] and "doesn't want to go on" in embed["description"]
             )
             assert any(f"/channels/900/901/{message['id']}" in f["value"] for f in embed["fields"])
-            await until(
+            await asyncio.to_thread(
+                eventually,
                 lambda: (
                     queue.list()
                     and queue.list()[0].notified_at is not None
                     and queue.list()[0].lease_owner is None
-                )
+                ),
             )
             item = queue.list()[0]
             assert button_ids(staff_message(fake)) == [
@@ -94,14 +96,14 @@ def test_escalation_claim_answer_relay_resolve(discord_settings, lines_advisor):
             ].body
             assert relayed["embeds"][0]["author"]["name"] == "Reply from the staff team"
             assert relayed["embeds"][0]["description"] == "We're calling you now."
-            await until(lambda: queue.get(item.id).relayed_at is not None)
+            await asyncio.to_thread(eventually, lambda: queue.get(item.id).relayed_at is not None)
             assert queue.get(item.id).state == "answered"
 
             click = await fake.interact(
                 3, {"custom_id": f"lines:staff:resolve:{item.id}", "component_type": 2}, **staff
             )
             await fake.wait_for("POST", rf"/interactions/{click}/[^/]+/callback")
-            await until(lambda: queue.get(item.id).state == "resolved")
+            await asyncio.to_thread(eventually, lambda: queue.get(item.id).state == "resolved")
 
     run(scenario())
 
@@ -111,12 +113,13 @@ def test_non_staff_are_refused_and_nothing_changes(discord_settings, lines_advis
         async with running(discord_settings, lines_advisor) as (bot, fake):
             await fake.member_says("Can I talk to a real person please?", mention_bot=True)
             await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages")
-            await until(
+            await asyncio.to_thread(
+                eventually,
                 lambda: (
                     bot.desk.queue.list()
                     and bot.desk.queue.list()[0].notified_at is not None
                     and bot.desk.queue.list()[0].lease_owner is None
-                )
+                ),
             )
             item = bot.desk.queue.list()[0]
             for action in ("claim", "answer", "resolve"):
@@ -143,20 +146,25 @@ def test_a_failed_staff_post_is_recorded_then_retried(discord_settings, lines_ad
         async with running(discord_settings, lines_advisor) as (bot, fake):
             fake.fail_channels.add(STAFF_CHANNEL)
             await fake.member_says("Can I talk to a real person please?", mention_bot=True)
-            await until(
-                lambda: bot.desk.queue.list() and bot.desk.queue.list()[0].notify_attempts > 1
+            await asyncio.to_thread(
+                eventually,
+                lambda: bot.desk.queue.list() and bot.desk.queue.list()[0].notify_attempts > 1,
             )
             item = bot.desk.queue.list()[0]
             assert "Missing Access" in item.notify_error and item.notified_at is None
             assert item.retry_at is not None  # backing off
             fake.fail_channels.clear()
             await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages", count=3)
-            await until(lambda: bot.desk.queue.get(item.id).notified_at is not None)
+            await asyncio.to_thread(
+                eventually, lambda: bot.desk.queue.get(item.id).notified_at is not None
+            )
 
     run(scenario())
 
 
 def test_answer_buttons_keep_working_after_a_restart(discord_settings, lines_advisor):
+    from tests.fakes.discord_api import FakeDiscord
+
     async def scenario():
         fake = await FakeDiscord().start()
         try:
@@ -180,7 +188,7 @@ def test_answer_buttons_keep_working_after_a_restart(discord_settings, lines_adv
                     0
                 ].body
                 assert thanks["data"]["flags"] == 64
-                await until(lambda: helpful_clicks(bot.records) == [True])
+                await asyncio.to_thread(eventually, lambda: helpful_clicks(bot.records) == [True])
 
                 click = await fake.interact(
                     3,

@@ -25,7 +25,8 @@ from tests.fakes.discord_api import (
     FakeDiscord,
     live_links,
 )
-from tests.surfaces.discord.conftest import run, running, sentinel, until
+from tests.surfaces.discord.conftest import ask_command, run, running, sentinel
+from tests.waiting import eventually
 
 PRIVATE = "My client Amina's asylum claim was refused, can she appeal? Her ref is Y1234567."
 SENSITIVE = "A young man we support said he doesn't want to go on after his asylum refusal"
@@ -33,15 +34,6 @@ ORDINARY = "How do we talk about people crossing the Channel?"
 ARABIC = ("كيف نتحدث عن الأشخاص الذين يعبرون القناة بحثا عن الأمان؟ " * 8)[:400]
 UKRAINIAN = ("Як нам говорити про людей, які перетинають Ла-Манш у пошуках безпеки? " * 6)[:400]
 EMOJI = ("🙏🏽🌍🚤💬🇬🇧 " * 60)[:400]
-
-
-def ask_command(question: str) -> dict:
-    return {
-        "id": "1",
-        "name": "ask",
-        "type": 1,
-        "options": [{"name": "question", "type": 3, "value": question}],
-    }
 
 
 async def staff_answers(fake: FakeDiscord, item_id: int, text: str) -> None:
@@ -78,7 +70,8 @@ def staff_cli(settings, *args: str) -> int:
 
 async def settled(queue) -> None:
     """Every item posted and delivered, and no desk holding one."""
-    await until(
+    await asyncio.to_thread(
+        eventually,
         lambda: (
             not queue.list(undelivered=True) and all(i.lease_owner is None for i in queue.list())
         ),
@@ -105,7 +98,9 @@ def test_ask_is_private_and_its_staff_answer_comes_by_dm(discord_settings, lines
             await fake.wait_for("POST", r"/users/@me/channels")
             dm = (await fake.wait_for("POST", rf"/channels/55{MEMBER['id']}/messages"))[0].body
             assert dm["embeds"][0]["author"]["name"] == "Reply from the staff team"
-            await until(lambda: bot.desk.queue.get(item.id).relayed_at is not None)
+            await asyncio.to_thread(
+                eventually, lambda: bot.desk.queue.get(item.id).relayed_at is not None
+            )
             # Nothing was ever posted in the channel where it was asked.
             assert fake.sent(rf"/channels/{TEXT_CHANNEL}/.*") == []
 
@@ -156,7 +151,9 @@ def test_an_answer_given_in_the_terminal_reaches_the_members_thread(
             assert code == 0
             relayed = (await fake.wait_for("POST", rf"/channels/{thread}/messages", count=2))[1]
             assert relayed.body["embeds"][0]["description"] == "We're on it."
-            await until(lambda: not bot.desk.queue.get(item.id).staff_post_stale)
+            await asyncio.to_thread(
+                eventually, lambda: not bot.desk.queue.get(item.id).staff_post_stale
+            )
             edit = [c for c in fake.calls if c.method == "PATCH" and STAFF_CHANNEL in c.path][-1]
             fields = {f["name"]: f["value"] for f in edit.body["embeds"][0]["fields"]}
             assert fields["Delivery"].startswith("Answer delivered to the member")
@@ -194,7 +191,9 @@ def test_a_staff_post_with_a_long_question_and_drafts_fits_discords_limits(
             )
             bot.desk.wake()
             post = (await fake.wait_for("POST", rf"/channels/{STAFF_CHANNEL}/messages"))[0].body
-            await until(lambda: bot.desk.queue.get(item_id).staff_ref is not None)
+            await asyncio.to_thread(
+                eventually, lambda: bot.desk.queue.get(item_id).staff_ref is not None
+            )
             assert fake.rejected == []
             embed = post["embeds"][0]
             assert f"escalations show {item_id}" in embed["description"]  # where the rest is
@@ -302,7 +301,9 @@ def test_two_bots_on_one_queue_answer_once(discord_settings, lines_advisor, embe
                 assert len(fake.sent(r"/channels/556/messages")) == 1  # the sentinel, once
                 item = first.desk.queue.list()[-1]
                 await asyncio.to_thread(second.desk.queue.answer, item.id, "Calling now.", "sam")
-                await until(lambda: first.desk.queue.get(item.id).relayed_at is not None)
+                await asyncio.to_thread(
+                    eventually, lambda: first.desk.queue.get(item.id).relayed_at is not None
+                )
                 await sentinel(fake)
                 assert len(fake.sent(rf"/channels/{message['id']}/messages")) == 2
         finally:

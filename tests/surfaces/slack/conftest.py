@@ -22,7 +22,8 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.cli.slack import EVENTS_PATH, http_server
-from bot.surfaces.slack.app import SlackSurface, build_app
+from bot.surfaces.slack.app import build_app
+from bot.surfaces.slack.surface import SlackSurface
 from tests.fakes.slack_api import FakeSlack
 
 SECRET = "test-signing-secret"
@@ -38,17 +39,22 @@ def fake_slack():
     fake.stop()
 
 
-@pytest.fixture
-def slack_settings(lines_settings, fake_slack):
+def settings_for(lines_settings, fake: FakeSlack):
+    """``lines_settings`` pointed at ``fake``, in HTTP mode, the desk polling every 0.1 s."""
     return lines_settings.with_overrides(
         slack_bot_token="xoxb-test",
         slack_app_token="xapp-test",
         slack_signing_secret=SECRET,
-        slack_api_url=fake_slack.base_url,
+        slack_api_url=fake.base_url,
         slack_staff_channel=STAFF_CHANNEL,
         slack_mode="http",
         staff_desk_poll_seconds=0.1,
     )
+
+
+@pytest.fixture
+def slack_settings(lines_settings, fake_slack):
+    return settings_for(lines_settings, fake_slack)
 
 
 @dataclass
@@ -246,11 +252,3 @@ def sentinel(slack_http, fake: FakeSlack, channel: str = "DSENTINEL") -> None:
         f"EvSentinel{ts}",
     )
     fake.wait_for("chat.postMessage", channel=channel, thread_ts=ts)
-
-
-def wait_until(condition, timeout: float = 10.0, what: str = "condition") -> None:
-    """Poll ``condition`` (for state the fake cannot signal, such as the queue)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} not met within {timeout}s"
-        time.sleep(0.02)

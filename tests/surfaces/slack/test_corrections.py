@@ -21,8 +21,8 @@ from tests.surfaces.slack.conftest import (
     STAFF_CHANNEL,
     mention,
     start_http_app,
-    wait_until,
 )
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_a_superseding_ingest_is_corrected_once_in_the_thread_and_privately_by_d
         private = fake_slack.wait_for("response", url="private")[0]
         assert private.args["response_type"] == "ephemeral"
         records = app.surface.records
-        wait_until(lambda: len(records.answers_since(_hour_ago())) == 3, what="answers recorded")
+        eventually(lambda: len(records.answers_since(_hour_ago())) == 3, what="answers recorded")
 
         corpus.supersede(settings)
         corpus.ingest(settings, embeddings)
@@ -84,7 +84,7 @@ def test_a_superseding_ingest_is_corrected_once_in_the_thread_and_privately_by_d
         corpus.withdraw(settings)
         corpus.ingest(settings, embeddings)
         fake_slack.wait_for("chat.postMessage", channel="CPUBLIC", thread_ts=barge_thread, count=2)
-        wait_until(lambda: all(r.posted_at for r in records.list_corrections()), what="posted")
+        eventually(lambda: all(r.posted_at for r in records.list_corrections()), what="posted")
         assert len(notes_in(fake_slack, channel="CPUBLIC", thread_ts=thread)) == 1
         assert len(notes_in(fake_slack, channel=f"D{MEMBER}")) == 1
         # The private question was never posted where the channel could see it.
@@ -117,7 +117,7 @@ def test_two_replicas_post_each_correction_once(settings, embeddings, fake_slack
         apps[1].event(mention(corpus.HOTELS_QUESTION, thread), "EvR1")  # Slack's retry
         barge_thread = ask_in_thread(apps[1], fake_slack, corpus.BARGE_QUESTION, "EvR2")
         records = apps[0].surface.records
-        wait_until(lambda: len(records.answers_since(_hour_ago())) == 2, what="answers recorded")
+        eventually(lambda: len(records.answers_since(_hour_ago())) == 2, what="answers recorded")
 
         corpus.supersede(settings)
         corpus.ingest(settings, embeddings)
@@ -128,8 +128,8 @@ def test_two_replicas_post_each_correction_once(settings, embeddings, fake_slack
         # Both replicas have planned against the latest index: neither has a note left to post.
         stamp = apps[0].surface.desk.corrections.stamp()
         for app in apps:
-            wait_until(lambda app=app: app.surface.desk.corrections.checked[0] == stamp)
-        wait_until(lambda: all(r.posted_at for r in records.list_corrections()), what="posted")
+            eventually(lambda app=app: app.surface.desk.corrections.checked[0] == stamp)
+        eventually(lambda: all(r.posted_at for r in records.list_corrections()), what="posted")
         assert len(notes_in(fake_slack, channel="CPUBLIC", thread_ts=thread)) == 1
         assert len(notes_in(fake_slack, channel="CPUBLIC", thread_ts=barge_thread)) == 1
         assert (
@@ -162,7 +162,7 @@ def test_a_not_helpful_click_on_an_answer_shows_in_the_report_with_what_it_cited
         ts = posted.ts  # the answer carrying the buttons
         click(app, "lines_unhelpful", value, user=MEMBER, channel="CPUBLIC", message_ts=ts)
         records = app.surface.records
-        wait_until(lambda: helpful_clicks(records) == [False], what="feedback stored")
+        eventually(lambda: helpful_clicks(records) == [False], what="feedback stored")
     finally:
         stop()
     report = build_report(settings, 1, database=records.database, embeddings=embeddings)

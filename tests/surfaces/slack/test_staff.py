@@ -12,8 +12,8 @@ from tests.surfaces.slack.conftest import (
     STAFF_USER,
     mention,
     sentinel,
-    wait_until,
 )
+from tests.waiting import eventually
 
 SENSITIVE = "A young man we support said he doesn't want to go on after his asylum refusal"
 
@@ -24,7 +24,7 @@ def escalate(slack_http, fake_slack, event_id="EvS"):
     staff_post = fake_slack.wait_for("chat.postMessage", channel=STAFF_CHANNEL)[0]
     queue = slack_http.surface.desk.queue
     # Posted, and the desk has let go of it (its lease is bookkeeping, not a change).
-    wait_until(
+    eventually(
         lambda: (
             queue.list()
             and queue.list()[0].notified_at is not None
@@ -138,11 +138,11 @@ def test_escalation_claim_answer_relay_resolve(slack_http, fake_slack):
         "Reply from the staff team" in relayed.args["text"]
         and "calling you now" in relayed.args["text"]
     )
-    wait_until(lambda: queue.get(item.id).relayed_at is not None)
+    eventually(lambda: queue.get(item.id).relayed_at is not None)
     assert queue.get(item.id).state == "answered"
 
     click(slack_http, "lines_staff_resolve", str(item.id))
-    wait_until(lambda: queue.get(item.id).state == "resolved")
+    eventually(lambda: queue.get(item.id).state == "resolved")
 
 
 def test_non_staff_are_refused_and_nothing_changes(slack_http, fake_slack):
@@ -184,14 +184,14 @@ def test_a_failed_staff_post_is_recorded_then_retried(slack_http, fake_slack):
         "chat.postMessage", channel="CPUBLIC", thread_ts=ts
     )  # the member still hears back
     queue = slack_http.surface.desk.queue
-    wait_until(lambda: queue.list() and queue.list()[0].notify_attempts > 1, what="retries")
+    eventually(lambda: queue.list() and queue.list()[0].notify_attempts > 1, what="retries")
     item = queue.list()[0]
     assert item.notify_error == "channel_not_found" and item.notified_at is None
     assert item.retry_at is not None  # backing off, not hammering Slack
 
     del fake_slack.failures["chat.postMessage"]
     fake_slack.wait_for("chat.postMessage", channel=STAFF_CHANNEL)  # the desk's loop retried
-    wait_until(lambda: queue.get(item.id).notified_at is not None, what="notified")
+    eventually(lambda: queue.get(item.id).notified_at is not None, what="notified")
     assert queue.list(undelivered=True) == []  # nothing left to post
 
 

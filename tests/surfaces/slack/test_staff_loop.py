@@ -23,9 +23,9 @@ from tests.surfaces.slack.conftest import (
     posted_text,
     sentinel,
     start_http_app,
-    wait_until,
 )
 from tests.surfaces.slack.test_staff import SENSITIVE, click, escalate, submit_answer
+from tests.waiting import eventually
 
 PRIVATE = "My client Amina's asylum claim was refused, can she appeal? Her ref is Y1234567."
 ORDINARY = "How do we talk about people crossing the Channel?"
@@ -51,7 +51,7 @@ def test_a_sensitive_slash_command_is_held_privately_and_answered_by_dm(slack_ht
     post = json.dumps(staff_post.args["blocks"])
     assert "Asked privately" in post and "Open the member's thread" not in post
     queue = slack_http.surface.desk.queue
-    wait_until(lambda: queue.list() and queue.list()[0].lease_owner is None)
+    eventually(lambda: queue.list() and queue.list()[0].lease_owner is None)
     item = queue.list()[0]
     assert item.private and item.reply_in == "dm"
 
@@ -59,7 +59,7 @@ def test_a_sensitive_slash_command_is_held_privately_and_answered_by_dm(slack_ht
     fake_slack.wait_for("conversations.open", users=MEMBER)
     dm = fake_slack.wait_for("chat.postMessage", channel=f"D{MEMBER}")[0]
     assert "Reply from the staff team" in dm.args["text"] and dm.args.get("thread_ts") is None
-    wait_until(lambda: queue.get(item.id).relayed_at is not None)
+    eventually(lambda: queue.get(item.id).relayed_at is not None)
     # Nothing about it was ever posted where others could see it.
     public = [
         c
@@ -87,7 +87,7 @@ def test_an_answer_given_in_the_terminal_reaches_the_members_thread(
     relayed = fake_slack.wait_for("chat.postMessage", count=2, channel="CPUBLIC", thread_ts=ts)[1]
     assert "Reply from the staff team" in relayed.args["text"] and "on it" in relayed.args["text"]
     queue = slack_http.surface.desk.queue
-    wait_until(lambda: not queue.get(item.id).staff_post_stale, what="staff post refreshed")
+    eventually(lambda: not queue.get(item.id).staff_post_stale, what="staff post refreshed")
     update = fake_slack.calls_to("chat.update", channel=STAFF_CHANNEL)[-1]
     assert "Answer delivered to the member" in json.dumps(update.args["blocks"])
     assert [e["action_id"] for e in update.args["blocks"][-1]["elements"]] == [
@@ -103,10 +103,10 @@ def test_a_failed_delivery_is_retried_until_it_arrives(slack_http, fake_slack, s
     )
     staff_cli(slack_settings, "answer", str(item.id), "--text", "We're on it.")
     queue = slack_http.surface.desk.queue
-    wait_until(lambda: queue.get(item.id).relay_attempts >= 2, what="two failed deliveries")
+    eventually(lambda: queue.get(item.id).relay_attempts >= 2, what="two failed deliveries")
     assert queue.get(item.id).relay_error == "channel_not_found"
     del fake_slack.failures["chat.postMessage"]
-    wait_until(lambda: queue.get(item.id).relayed_at is not None, what="delivered")
+    eventually(lambda: queue.get(item.id).relayed_at is not None, what="delivered")
     assert [
         c
         for c in fake_slack.calls_to("chat.postMessage", thread_ts=ts)
@@ -163,7 +163,7 @@ def test_non_latin_and_emoji_questions_fit_slacks_limits(slack_http, fake_slack)
     ts = fake_slack.add_member_message("CPUBLIC", MEMBER, long)
     slack_http.event(mention(long, ts), "EvLong")
     fake_slack.wait_for("chat.postMessage", channel="CPUBLIC", thread_ts=ts)
-    wait_until(lambda: not slack_http.surface.desk.queue.list(undelivered=True), what="all posted")
+    eventually(lambda: not slack_http.surface.desk.queue.list(undelivered=True), what="all posted")
     assert fake_slack.rejected == [], [c.args.get("text", "")[:80] for c in fake_slack.rejected]
     posts = fake_slack.calls_to("chat.postMessage", channel=STAFF_CHANNEL)
     assert any("escalations show" in json.dumps(p.args["blocks"]) for p in posts)  # trimmed
@@ -238,14 +238,14 @@ def test_two_replicas_on_one_queue_answer_once(slack_settings, embeddings, fake_
         for n, app in enumerate(apps):
             sentinel(app, fake_slack, channel=f"DSENT{n}")
         queue = apps[0].surface.desk.queue
-        wait_until(lambda: not queue.list(undelivered=True), what="staff post recorded")
+        eventually(lambda: not queue.list(undelivered=True), what="staff post recorded")
         assert len(fake_slack.calls_to("chat.postMessage", channel="CPUBLIC", thread_ts=ts)) == 1
         assert len(fake_slack.calls_to("chat.postMessage", channel=STAFF_CHANNEL)) == 1
         assert len([i for i in queue.list() if i.kind == "sensitive"]) == 1
         # And a staff answer given once is delivered once, whichever replica takes it.
         item = next(i for i in queue.list() if i.kind == "sensitive")
         queue.answer(item.id, "We're calling you.", "sam")
-        wait_until(lambda: queue.get(item.id).relayed_at is not None, what="delivered")
+        eventually(lambda: queue.get(item.id).relayed_at is not None, what="delivered")
         for n, app in enumerate(apps):
             sentinel(app, fake_slack, channel=f"DSENT{n + 2}")
         replies = [

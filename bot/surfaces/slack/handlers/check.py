@@ -12,6 +12,10 @@ their draft is theirs, so nothing is posted in the channel.
   the click, and a check can take longer than that on a busy machine. If the URL is missing
   or refused, ``SlackSurface.respond`` sends the reply by direct message instead.
 
+The check itself (the checker, what is said when it fails, handing a sensitive draft to the
+staff desk) is the ``Conversation``'s; this module turns the two interactions into a draft
+and its ``Origin``.
+
 A draft carrying a sensitive situation goes to staff exactly as a private ``/lines``
 question does: the person gets the holding reply privately, the queue item reaches the staff
 channel through the staff desk, and the staff answer comes by direct message.
@@ -25,14 +29,11 @@ import re
 from slack_bolt import App
 
 from bot.answer import Origin
-from bot.check.checker import DraftChecker
 from bot.check.findings import DraftCheck
-from bot.check.render import FAILED, NO_TEXT, NOT_READY
-from bot.errors import LinesError
-from bot.staff.desk import holding_text
+from bot.check.render import NO_TEXT
 from bot.surfaces.slack import blocks
-from bot.surfaces.slack.app import SlackSurface
 from bot.surfaces.slack.handlers.members import COMMAND
+from bot.surfaces.slack.surface import SlackSurface
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def is_check(command: dict) -> bool:
     return bool(SUBCOMMAND.match(command.get("text") or ""))
 
 
-def register(app: App, surface: SlackSurface, checker: DraftChecker) -> None:
+def register(app: App, surface: SlackSurface) -> None:
     """The message shortcut and ``/lines check``.
 
     Register before ``members``: Bolt runs the first listener that matches, so ``/lines
@@ -61,11 +62,9 @@ def register(app: App, surface: SlackSurface, checker: DraftChecker) -> None:
     def on_check_command(ack, command: dict) -> None:
         ack()  # with no text: Slack neither times out nor shows the draft in the channel
         match = SUBCOMMAND.match(command.get("text") or "")
-        draft = draft_text((match and match["draft"]) or "")
         respond_check(
             surface,
-            checker,
-            draft,
+            draft_text((match and match["draft"]) or ""),
             user=command["user_id"],
             response_url=command.get("response_url"),
             channel=command.get("channel_id"),
@@ -80,7 +79,6 @@ def register(app: App, surface: SlackSurface, checker: DraftChecker) -> None:
         message = shortcut.get("message") or {}
         respond_check(
             surface,
-            checker,
             draft_text(message.get("text") or ""),
             user=(shortcut.get("user") or {})["id"],
             response_url=shortcut.get("response_url"),
@@ -94,7 +92,6 @@ def register(app: App, surface: SlackSurface, checker: DraftChecker) -> None:
 
 def respond_check(
     surface: SlackSurface,
-    checker: DraftChecker,
     draft: str,
     *,
     user: str,
@@ -105,16 +102,11 @@ def respond_check(
     empty: str,
     message: str | None = None,
 ) -> DraftCheck | None:
-    """Check ``draft`` and tell only ``user``; hand a sensitive draft to the staff desk.
-
-    Every path ends with the person told something true: the findings, the holding reply,
-    that there was nothing to check, or that the check failed.
-    """
-    if not draft.strip():
-        surface.respond(response_url, blocks.safe(empty), user=user)
+    """Check ``draft`` once per ``event_id`` and tell only ``user`` (see
+    ``Conversation.check``); a redelivered interaction, or one another replica has, is
+    left alone (None)."""
+    if not surface.conversation.first_time(event_id):
         return None
-    if not surface.first_time(event_id):
-        return None  # a redelivered interaction, or another replica has it
     origin = Origin(
         platform="slack",
         workspace=team or surface.team_id,
@@ -125,21 +117,8 @@ def respond_check(
         private=True,
         message=message,
     )
-    try:
-        check = checker.check(draft, origin)
-    except LinesError as exc:
-        log.error("checking a draft failed: %s", str(exc).splitlines()[0])
-        surface.respond(response_url, blocks.safe(NOT_READY), user=user)
-        return None
-    except Exception as exc:
-        log.error("checking a draft failed: %s", type(exc).__name__, exc_info=True)
-        surface.respond(response_url, blocks.safe(FAILED), user=user)
-        return None
-    answer = check.as_answer()
-    for fallback, message_blocks in blocks.check_messages(check, holding_text(answer, origin)):
-        surface.respond(response_url, fallback, message_blocks, user=user)
-    surface.desk.escalated(answer)
-    return check
+    reply = surface.reply(origin, response_url=response_url, ephemeral=True)
+    return surface.conversation.check(draft, origin, reply, empty=empty)
 
 
 def draft_text(text: str) -> str:

@@ -12,7 +12,7 @@ from slack_bolt import App
 
 from bot.storage.database import EscalationError
 from bot.surfaces.slack import blocks
-from bot.surfaces.slack.app import SlackSurface
+from bot.surfaces.slack.surface import SlackSurface
 
 log = logging.getLogger(__name__)
 
