@@ -1,4 +1,4 @@
-"""Platform-neutral text shaping shared by the Slack and Discord surfaces.
+"""Platform-neutral text shaping shared by the Slack and Discord surfaces and the terminal.
 
 Platforms limit text by length, and the length they count is not always Python's: Slack and
 Discord run JavaScript-style string code, where a character outside the Basic Multilingual
@@ -122,3 +122,26 @@ def _rendered_chunks(
         chunks.append(render(raw[:size], marked))
         raw = raw[size:]
     return chunks
+
+
+# Terminal: control characters and bidirectional overrides would let a member's text
+# recolour, clear or reorder what staff see; they are shown as escapes instead.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str | None, *, one_line: bool = False) -> str:
+    """``text`` safe to print to a terminal: control characters shown as ``\\x1b``-style escapes.
+
+    ``one_line`` also shows newlines and tabs as ``\\n`` and ``\\t``, for table cells.
+    """
+    if text is None:
+        return ""
+
+    def shown(match: re.Match[str]) -> str:
+        code = ord(match.group(0))
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    text = _UNPRINTABLE.sub(shown, text)
+    if one_line:
+        text = text.replace("\n", "\\n").replace("\t", "\\t")
+    return text

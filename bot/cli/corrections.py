@@ -21,8 +21,8 @@ import json
 
 from bot.answer import Question
 from bot.answering.lifecycle import document_states, today
-from bot.cli.escalations import printable
 from bot.errors import EXIT_OK
+from bot.formatting import printable
 from bot.settings import Settings
 
 

@@ -21,13 +21,13 @@ import dataclasses
 import datetime as dt
 import getpass
 import json
-import re
 import sys
 import textwrap
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import EXIT_OK
 from bot.errors import EXIT_PARTIAL as EXIT_REFUSED
+from bot.formatting import printable
 from bot.settings import Settings
 from bot.storage.states import STATES
 
@@ -41,25 +41,6 @@ if TYPE_CHECKING:
 
 # C0 and C1 control characters (but not newline or tab), DEL, and the bidirectional
 # overrides that can make text read differently from what it is.
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str | None, *, one_line: bool = False) -> str:
-    """``text`` safe to print to a terminal: control characters shown as ``\\x1b``-style escapes.
-
-    ``one_line`` also shows newlines and tabs as ``\\n`` and ``\\t``, for table cells.
-    """
-    if text is None:
-        return ""
-
-    def shown(match: re.Match[str]) -> str:
-        code = ord(match.group(0))
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    text = _UNPRINTABLE.sub(shown, text)
-    if one_line:
-        text = text.replace("\n", "\\n").replace("\t", "\\t")
-    return text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

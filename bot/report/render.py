@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from html import escape
 
+from bot.formatting import printable
 from bot.report.gather import Report
 
 CHART_WIDTH = 720
@@ -20,8 +21,6 @@ BAR_ROW = 26
 
 
 def _terminal(text: str) -> str:
-    from bot.cli.escalations import printable
-
     return printable(text, one_line=True)
 
 
