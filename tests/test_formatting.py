@@ -23,7 +23,7 @@ def test_cutting_never_splits_a_character():
 @pytest.mark.parametrize("text", ["x" * 5000, "كيف نتحدث " * 500, EMOJI * 2000])
 @pytest.mark.parametrize("limit", [10, 1024, 4096])
 def test_trimmed_text_always_fits_and_says_where_the_rest_is(text, limit):
-    note = " (full text: `python -m bot escalations show 7`)"
+    note = " (full text: `lines escalations show 7`)"
     trimmed = trim(text, limit, note)
     assert measure(trimmed) <= limit
     if limit > 100:

@@ -1,4 +1,4 @@
-"""``python -m bot escalations``: the staff's view of the queue from a terminal.
+"""``lines escalations``: the staff's view of the queue from a terminal.
 
     list [--state STATE] [--undelivered] [--json]   show ID [--json]
     claim ID --as NAME      answer ID --text TEXT [--as NAME]      resolve ID [--as NAME]

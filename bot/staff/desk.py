@@ -446,7 +446,7 @@ def staff_card(item: Item) -> StaffCard:
         actions=allowed_actions(item.state),
         low_priority=not item.for_staff,
         delivery=delivery_status(item),
-        pointer=f"python -m bot escalations show {item.id}",
+        pointer=f"lines escalations show {item.id}",
     )
 
 

@@ -1,4 +1,4 @@
-"""``python -m bot escalations``: in-process on a temporary queue, plus one real subprocess."""
+"""``lines escalations``: in-process on a temporary queue, plus one real subprocess."""
 
 from __future__ import annotations
 

@@ -132,7 +132,7 @@ def test_an_escalation_is_posted_with_the_buttons_its_state_allows(desk, queue, 
     desk.escalated(answer)
     [card] = port.posts
     assert card.item.id == item_id and card.actions == ALLOWED["open"] and not card.low_priority
-    assert card.pointer == f"python -m bot escalations show {item_id}"
+    assert card.pointer == f"lines escalations show {item_id}"
     item = queue.get(item_id)
     assert item.staff_ref == "STAFF:1" and item.lease_owner is None and not item.staff_post_stale
 

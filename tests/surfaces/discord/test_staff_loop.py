@@ -63,7 +63,7 @@ async def staff_answers(fake: FakeDiscord, item_id: int, text: str) -> None:
 
 
 def staff_cli(settings, *args: str) -> int:
-    """``python -m bot escalations ARGS`` in this process, against the bot's queue."""
+    """``lines escalations ARGS`` in this process, against the bot's queue."""
     parsed = build_parser("escalations").parse_args(["escalations", *args])
     return escalations_cli.run(parsed, settings)
 

@@ -35,7 +35,7 @@ EMOJI = ("🙏🏽🌍🚤💬🇬🇧 " * 60)[:400]
 
 
 def staff_cli(settings, *args: str) -> int:
-    """``python -m bot escalations ARGS``, run in this process against the same queue."""
+    """``lines escalations ARGS``, run in this process against the same queue."""
     parsed = build_parser("escalations").parse_args(["escalations", *args])
     return escalations_cli.run(parsed, settings)
 
